@@ -1,0 +1,55 @@
+"""Backup branches: their names and which of hfsync's own to keep. Pure; the remote does the I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+PREFIX = "hfsync-backup-"
+_NAME_RE = re.compile(r"^hfsync-backup-(\d{8}T\d{6}Z)-([0-9a-f]{7})(?:-(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One of hfsync's backup branches."""
+
+    name: str
+    commit: str
+    created: datetime
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "commit": self.commit,
+            "created": self.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+
+def backup_name(head: str, now: datetime, taken: Mapping[str, str]) -> str:
+    """`hfsync-backup-<UTC yyyymmddTHHMMSSZ>-<7-char sha>`, suffixed when that name is taken."""
+    name = f"{PREFIX}{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{head[:7]}"
+    candidate, counter = name, 1
+    while candidate in taken:
+        counter += 1
+        candidate = f"{name}-{counter}"
+    return candidate
+
+
+def list_backups(branches: Mapping[str, str]) -> list[Backup]:
+    """hfsync's own backups among a remote's branches, newest first."""
+    found = []
+    for name, commit in branches.items():
+        match = _NAME_RE.match(name)
+        if match:
+            created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=timezone.utc
+            )
+            found.append(Backup(name=name, commit=commit, created=created))
+    return sorted(found, key=lambda b: (b.created, b.name), reverse=True)
+
+
+def backups_to_prune(backups: list[Backup], keep: int) -> list[Backup]:
+    """The backups beyond the newest `keep` (the list is newest first)."""
+    return backups[keep:]

@@ -1,0 +1,295 @@
+"""The command line: parse, load the config, call the library, render the result.
+
+This is the one place that turns exceptions into exit codes (design.md): 0 ok, 1 unexpected,
+2 usage or config, 3 conflict, 4 remote refused, 5 Space build failed. Heavy libraries
+(huggingface_hub, GitPython, watchdog, pydantic) are imported inside the commands, so that
+`hfsync --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from hfsync import __version__
+from hfsync.errors import HfsyncError
+
+if TYPE_CHECKING:
+    from hfsync.config import Config
+    from hfsync.sync import Target
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_USAGE = 2
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Config file (default: hfsync.toml at the repository root, or [tool.hfsync] in "
+        "pyproject.toml).",
+    )(func)
+
+
+def target_option(func: F) -> F:
+    return click.option("--target", "target_name", help="Only this target (by name).")(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hfsync")
+def cli() -> None:
+    """Keep a Hugging Face Space, model or dataset repo (or any git remote) in sync with a git
+    repository: only what changed, in one atomic commit, after a backup, never overwriting
+    edits made on the remote."""
+
+
+@cli.command("ls-files")
+@config_option
+@target_option
+@click.option("--rev", help="List the files of this commit instead of the working tree.")
+@click.option("--paths", "paths", multiple=True, help="A `paths` pattern (repeatable, in order).")
+@click.option(
+    "--paths-ignore", "paths_ignore", multiple=True, help="A `paths-ignore` pattern (repeatable)."
+)
+def ls_files(
+    config_path: Path | None,
+    target_name: str | None,
+    rev: str | None,
+    paths: tuple[str, ...],
+    paths_ignore: tuple[str, ...],
+) -> None:
+    """Print the repository paths in scope, one per line, sorted.
+
+    With --paths / --paths-ignore the patterns are GitHub Actions filters and no config is read;
+    otherwise the target's scope from the config is used.
+    """
+    from hfsync.scope import scope_for_target, scope_from_patterns
+    from hfsync.source import find_repo_root, list_paths
+
+    repo_root = find_repo_root(Path.cwd())
+    if paths or paths_ignore:
+        scope = scope_from_patterns(paths, paths_ignore)
+    else:
+        config = _load_config(repo_root, config_path)
+        scope = scope_for_target(config.target(target_name), repo_root, config.path)
+    for path in list_paths(repo_root, rev):
+        if scope.includes(path):
+            click.echo(path)
+
+
+@cli.command()
+@config_option
+@target_option
+@click.option("--rev", help="Sync the files of this commit (default in CI: HEAD).")
+@click.option("--worktree", is_flag=True, help="Sync the working tree (default outside CI).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@json_option
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["abort", "skip", "overwrite"]),
+    help="How to treat remote edits (default: the target's on_conflict).",
+)
+@click.option("--force", is_flag=True, help="Allow more deletions than max_delete.")
+@click.option(
+    "--prune", is_flag=True, help="Also delete remote files in scope that hfsync did not write."
+)
+def run(
+    config_path: Path | None,
+    target_name: str | None,
+    rev: str | None,
+    worktree: bool,
+    dry_run: bool,
+    as_json: bool,
+    on_conflict: str | None,
+    force: bool,
+    prune: bool,
+) -> None:
+    """Sync each target once: plan, back up, commit only what changed."""
+    from hfsync import render
+    from hfsync.sync import SyncOptions, run_sync
+
+    repo_root, config = _repo_and_config(config_path)
+    source_rev = _source_rev(rev, worktree)
+    options = SyncOptions(
+        rev=source_rev, dry_run=dry_run, on_conflict=on_conflict, force=force, prune=prune
+    )
+    results = []
+    for target in _open_targets(repo_root, config, target_name):
+        source = _read_source(repo_root, target, source_rev)
+        result = run_sync(target, source, options)
+        results.append(result)
+        if not as_json:
+            render.sync_result(result)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+
+
+@cli.command()
+@config_option
+@target_option
+@click.option("--rev", help="Compare the files of this commit (default in CI: HEAD).")
+@click.option("--worktree", is_flag=True, help="Compare the working tree (default outside CI).")
+@json_option
+def status(
+    config_path: Path | None,
+    target_name: str | None,
+    rev: str | None,
+    worktree: bool,
+    as_json: bool,
+) -> None:
+    """Show what a sync would do, and remote edits as diffs; write nothing."""
+    from hfsync import render
+    from hfsync.plan import Policy
+    from hfsync.sync import remote_edit_diffs, snapshot
+
+    repo_root, config = _repo_and_config(config_path)
+    source_rev = _source_rev(rev, worktree)
+    reports = []
+    for target in _open_targets(repo_root, config, target_name):
+        source = _read_source(repo_root, target, source_rev)
+        plan = snapshot(target, source, Policy(on_conflict=target.config.on_conflict)).plan
+        diffs = remote_edit_diffs(target, source, plan)
+        if as_json:
+            reports.append({"target": target.config.name, "plan": plan.to_dict(), "diffs": diffs})
+        else:
+            render.status(target.config.name, plan, diffs)
+    if as_json:
+        click.echo(json.dumps(reports, indent=2))
+
+
+@cli.command()
+@config_option
+@target_option
+@json_option
+def backups(config_path: Path | None, target_name: str | None, as_json: bool) -> None:
+    """List hfsync's backup branches of a target, newest first."""
+    from hfsync import render
+    from hfsync.backups import list_backups
+
+    repo_root, config = _repo_and_config(config_path)
+    (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
+    found = list_backups(target.remote.branches())
+    if as_json:
+        click.echo(json.dumps([b.to_dict() for b in found], indent=2))
+    else:
+        render.backups(target.config.name, found)
+
+
+@cli.command()
+@click.argument("backup", required=False)
+@config_option
+@target_option
+@json_option
+def rollback(
+    backup: str | None, config_path: Path | None, target_name: str | None, as_json: bool
+) -> None:
+    """Restore a backup's tree (default: the newest) with a new commit, backed up first."""
+    from hfsync import render
+    from hfsync.sync import rollback as do_rollback
+
+    repo_root, config = _repo_and_config(config_path)
+    (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
+    result = do_rollback(target, backup)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        render.rollback_result(result)
+
+
+@cli.command()
+@click.option(
+    "--from-workflow",
+    "workflow",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Take the trigger paths of this GitHub workflow file.",
+)
+@click.option("--repo", help="Hub repo id of the target (owner/name).")
+@click.option("--url", help="A git remote URL or local path instead of a Hub repo.")
+@click.option("--force", is_flag=True, help="Overwrite an existing hfsync.toml.")
+def init(workflow: Path | None, repo: str | None, url: str | None, force: bool) -> None:
+    """Write a starter hfsync.toml at the repository root."""
+    from hfsync.init import write_starter_config
+    from hfsync.source import find_repo_root
+
+    repo_root = find_repo_root(Path.cwd())
+    path = write_starter_config(repo_root, workflow=workflow, repo=repo, url=url, force=force)
+    click.echo(f"wrote {path}")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _repo_and_config(config_path: Path | None) -> tuple[Path, Config]:
+    from hfsync.source import find_repo_root
+
+    repo_root = find_repo_root(Path.cwd())
+    return repo_root, _load_config(repo_root, config_path)
+
+
+def _load_config(repo_root: Path, config_path: Path | None) -> Config:
+    from hfsync.config import find_config, load_config
+
+    return load_config(config_path if config_path is not None else find_config(repo_root))
+
+
+def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Target]:
+    from git import Repo
+
+    from hfsync.scope import scope_for_target
+    from hfsync.sync import open_target
+
+    chosen = config.selected(name)
+    scopes = [scope_for_target(t, repo_root, config.path) for t in chosen]
+    directory = Path(Repo(repo_root).git_dir)
+    return [open_target(t, s, repo_root, directory) for t, s in zip(chosen, scopes, strict=True)]
+
+
+def _read_source(repo_root: Path, target: Target, rev: str | None) -> Any:
+    from hfsync.source import read_source
+
+    return read_source(repo_root, rev, target.scope.includes)
+
+
+def _source_rev(rev: str | None, worktree: bool) -> str | None:
+    if rev and worktree:
+        raise click.UsageError("use --rev or --worktree, not both")
+    if rev:
+        return rev
+    if worktree:
+        return None
+    return "HEAD" if os.environ.get("CI") else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map every outcome to an exit code."""
+    try:
+        cli.main(args=argv, prog_name="hfsync", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("hfsync: aborted", err=True)
+        sys.exit(130)
+    except HfsyncError as exc:
+        click.echo(f"hfsync: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("hfsync: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        click.echo(f"hfsync: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,239 @@
+"""Configuration: `hfsync.toml` (or `[tool.hfsync]` in pyproject.toml), validated by pydantic.
+
+Every problem becomes one `ConfigError` line naming the file, the key and what is allowed.
+Tokens are never read from here: only from `HF_TOKEN` or the huggingface_hub login.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hfsync.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = "hfsync.toml"
+ConflictPolicy = Literal["abort", "skip", "overwrite"]
+RepoType = Literal["space", "model", "dataset"]
+SpaceSdk = Literal["gradio", "streamlit", "docker", "static"]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_REPO_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+_TOKEN_KEYS = {"token", "hf_token", "api_key", "password"}
+
+
+class TargetConfig(BaseModel):
+    """One `[[targets]]` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    repo: str | None = None
+    repo_type: RepoType = "space"
+    url: str | None = None
+    branch: str = "main"
+    paths: list[str] | None = None
+    paths_ignore: list[str] | None = None
+    from_workflow: str | None = None
+    local_dir: str = ""
+    remote_dir: str = ""
+    exclude: list[str] = Field(default_factory=list)
+    on_conflict: ConflictPolicy = "abort"
+    max_delete: int = Field(default=50, ge=0)
+    backup_keep: int = Field(default=10, ge=1)
+    create: bool = False
+    private: bool = False
+    space_sdk: SpaceSdk = "gradio"
+    wait_for_build: bool = False
+    rollback_on_failure: bool = False
+    build_timeout: float = Field(default=900.0, gt=0)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError(
+                "use letters, digits, '_', '.' or '-', starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not _REPO_ID_RE.match(value) or ".." in value or "--" in value or value.endswith(".git")
+        ):
+            raise ValueError("must be a Hub repo id such as 'owner/name'")
+        return value
+
+    @field_validator("branch")
+    @classmethod
+    def _branch(cls, value: str) -> str:
+        if not value or value.startswith(("-", "/", "refs/")) or ".." in value or " " in value:
+            raise ValueError("must be a plain branch name such as 'main'")
+        return value
+
+    @field_validator("local_dir", "remote_dir")
+    @classmethod
+    def _dir(cls, value: str) -> str:
+        cleaned = value.strip("/")
+        if cleaned.startswith("./"):
+            cleaned = cleaned[2:]
+        if cleaned in (".",):
+            cleaned = ""
+        if any(part in ("", "..", ".") for part in cleaned.split("/")) and cleaned:
+            raise ValueError("must be a relative folder inside the repository, without '..'")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _one_of(self) -> TargetConfig:
+        if (self.repo is None) == (self.url is None):
+            raise ValueError("set exactly one of 'repo' (a Hub repo id) or 'url' (a git remote)")
+        given = [
+            key
+            for key in ("paths", "paths_ignore", "from_workflow")
+            if getattr(self, key) is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(
+                f"set only one of 'paths', 'paths_ignore', 'from_workflow' (got {', '.join(given)})"
+            )
+        if self.rollback_on_failure and not self.wait_for_build:
+            raise ValueError("'rollback_on_failure' needs 'wait_for_build = true'")
+        return self
+
+
+class ConfigFile(BaseModel):
+    """The whole file: a list of targets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: list[TargetConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ConfigFile:
+        names = [t.name for t in self.targets]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"target names must be unique (repeated: {', '.join(duplicates)})")
+        return self
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded configuration and where it came from."""
+
+    path: Path
+    targets: tuple[TargetConfig, ...]
+
+    def target(self, name: str | None) -> TargetConfig:
+        """The target called `name`; without a name, the only target (an error if several)."""
+        if name is None:
+            if len(self.targets) > 1:
+                names = ", ".join(t.name for t in self.targets)
+                raise ConfigError(
+                    f"{self.path}: several targets ({names}); choose one with --target"
+                )
+            return self.targets[0]
+        for target in self.targets:
+            if target.name == name:
+                return target
+        names = ", ".join(t.name for t in self.targets)
+        raise ConfigError(f"{self.path}: no target named '{name}' (targets: {names})")
+
+    def selected(self, name: str | None) -> tuple[TargetConfig, ...]:
+        """All targets, or the one named."""
+        return self.targets if name is None else (self.target(name),)
+
+
+def find_config(repo_root: Path) -> Path:
+    """`hfsync.toml` at the repository root, else a pyproject.toml that has `[tool.hfsync]`."""
+    candidate = repo_root / CONFIG_FILE
+    if candidate.is_file():
+        return candidate
+    pyproject = repo_root / "pyproject.toml"
+    if (
+        pyproject.is_file()
+        and "tool" in _read_toml(pyproject)
+        and "hfsync" in _read_toml(pyproject).get("tool", {})
+    ):
+        return pyproject
+    raise ConfigError(
+        f"no {CONFIG_FILE} in {repo_root}: run 'hfsync init' to write one, or pass --config PATH"
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file (`hfsync.toml` or a pyproject.toml with `[tool.hfsync]`)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found; pass an existing file with --config")
+    data = _read_toml(path)
+    prefix = ""
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("hfsync")
+        prefix = "tool.hfsync."
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: no [tool.hfsync] table; add one or use {CONFIG_FILE}")
+    _reject_tokens(path, data, prefix)
+    try:
+        parsed = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc, prefix)}") from None
+    return Config(path=path, targets=tuple(parsed.targets))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def _reject_tokens(path: Path, data: dict[str, Any], prefix: str) -> None:
+    for index, target in enumerate(data.get("targets") or []):
+        if isinstance(target, dict):
+            for key in _TOKEN_KEYS.intersection(target):
+                raise ConfigError(
+                    f"{path}: {prefix}targets[{index}].{key}: tokens are never read from the "
+                    "config file; set HF_TOKEN or run 'hf auth login'"
+                )
+
+
+def _describe(exc: ValidationError, prefix: str) -> str:
+    """The first validation error as `key: what is allowed (got ...)`."""
+    error = exc.errors()[0]
+    key = prefix + _format_loc(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"])
+        return f"{key}: unknown key (allowed: {allowed})"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    message = error["msg"].removeprefix("Value error, ")
+    where = f"{key}: " if key else ""
+    if kind != "value_error" and "input" in error:
+        return f"{where}{message} (got {error['input']!r})"
+    return f"{where}{message}"
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> str:
+    model: type[BaseModel] = TargetConfig if "targets" in loc and len(loc) > 2 else ConfigFile
+    return ", ".join(model.model_fields)

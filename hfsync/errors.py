@@ -1,0 +1,57 @@
+"""One exception root for hfsync; the CLI maps each class to an exit code (design.md).
+
+Library code raises these and never prints or exits. Every message is one line that says what is
+wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class HfsyncError(Exception):
+    """Root of every error hfsync reports to the user. Unexpected: exit code 1."""
+
+    exit_code = 1
+
+
+class ConfigError(HfsyncError):
+    """Bad usage or configuration (config file, command-line values, filters): exit code 2."""
+
+    exit_code = 2
+
+
+class SourceError(HfsyncError):
+    """The source cannot be read as asked (not a git repository, bad revision, bad symlink)."""
+
+    exit_code = 2
+
+
+class TooManyDeletesError(HfsyncError):
+    """The plan deletes more files than `max_delete` allows and `--force` was not given."""
+
+    exit_code = 2
+
+
+class ConflictError(HfsyncError):
+    """Remote edits block the sync under policy `abort`; nothing was written: exit code 3."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, paths: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.paths = paths
+
+
+class RemoteError(HfsyncError):
+    """The remote refused or failed (auth, permission, missing repo, rate limit): exit code 4."""
+
+    exit_code = 4
+
+
+class RemoteMovedError(RemoteError):
+    """The remote branch head moved between planning and writing (compare-and-swap lost)."""
+
+
+class BuildFailedError(HfsyncError):
+    """A Space build or start failed after the sync: exit code 5."""
+
+    exit_code = 5

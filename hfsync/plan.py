@@ -1,0 +1,211 @@
+"""The plan: a pure function from snapshots, base and policy to frozen operations.
+
+No I/O here: no files, network or clock. For every path in scope, with L the source file, R the
+remote entry now and B the base (what hfsync last wrote), design.md's table decides:
+
+- L == R: in sync, nothing to do;
+- R == B: changed locally only: upload L, or delete R when L is gone and hfsync wrote R;
+- R != B: a remote edit the sync would overwrite or delete: a conflict, settled by the policy;
+  except a remote-only file hfsync never wrote (L and B absent), which is left alone unless `prune`;
+- no base at all (first sync): B := R, and nothing is deleted unless `prune`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from hfsync.snapshot import LocalFile, RemoteFile, same_content
+
+
+class Action(str, Enum):
+    UPLOAD = "upload"
+    DELETE = "delete"
+    CONFLICT = "conflict"
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One planned step on one remote path, with the reason for it."""
+
+    action: Action
+    path: str
+    reason: str
+    local: LocalFile | None = None
+    remote: RemoteFile | None = None
+    base: str | None = None
+
+
+@dataclass(frozen=True)
+class Base:
+    """What hfsync last wrote per remote path, where that is known.
+
+    `known(path)` is False for paths no earlier hfsync commit managed (a first sync, or paths a
+    widened scope brings in): they follow the first-sync rule.
+    """
+
+    entries: Mapping[str, str]
+    known: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How to settle conflicts and remote-only files."""
+
+    on_conflict: str = "abort"  # abort | skip | overwrite
+    prune: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sync would do. Only paths that are not in sync carry an operation."""
+
+    head: str | None
+    operations: tuple[Operation, ...]
+    in_sync: int
+    first_sync: bool
+    policy: Policy
+
+    def of(self, action: Action) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.action is action)
+
+    @property
+    def uploads(self) -> tuple[Operation, ...]:
+        return self.of(Action.UPLOAD)
+
+    @property
+    def deletes(self) -> tuple[Operation, ...]:
+        return self.of(Action.DELETE)
+
+    @property
+    def conflicts(self) -> tuple[Operation, ...]:
+        return self.of(Action.CONFLICT)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.uploads or self.deletes)
+
+    @property
+    def blocked(self) -> bool:
+        """True when the policy is `abort` and a remote edit stands in the way."""
+        return self.policy.on_conflict == "abort" and bool(self.conflicts)
+
+    def kept_base(self) -> dict[str, str | None]:
+        """Base entries the commit must record because its tree will not show them.
+
+        A skipped conflict keeps its old base (so it stays flagged); a remote-only file left alone
+        has no base (hfsync never wrote it, so it is never deleted without `--prune`).
+        """
+        kept: dict[str, str | None] = {}
+        for op in self.operations:
+            if op.action is Action.CONFLICT or op.action is Action.KEEP:
+                kept[op.path] = op.base
+        return kept
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "head": self.head,
+            "first_sync": self.first_sync,
+            "in_sync": self.in_sync,
+            "on_conflict": self.policy.on_conflict,
+            "prune": self.policy.prune,
+            "operations": [
+                {
+                    "action": op.action.value,
+                    "path": op.path,
+                    "reason": op.reason,
+                    "size": op.local.size if op.local else (op.remote.size if op.remote else None),
+                }
+                for op in self.operations
+            ],
+        }
+
+
+def make_plan(
+    local: Mapping[str, LocalFile],
+    remote: Mapping[str, RemoteFile],
+    base: Base | None,
+    in_scope: Callable[[str], bool],
+    head: str | None,
+    policy: Policy,
+) -> Plan:
+    """Plan a sync. `local` is keyed by remote path; `base` is None when no base is known.
+
+    Remote paths outside `in_scope` are never looked at, let alone touched.
+    """
+    first_sync = base is None
+    paths = set(local) | {p for p in remote if in_scope(p)}
+    if base is not None:
+        paths |= {p for p in base.entries if in_scope(p)}
+    operations: list[Operation] = []
+    in_sync = 0
+    for path in sorted(paths):
+        op = _decide(path, local.get(path), remote.get(path), base, policy)
+        if op is None:
+            in_sync += 1
+        else:
+            operations.append(op)
+    return Plan(
+        head=head,
+        operations=tuple(operations),
+        in_sync=in_sync,
+        first_sync=first_sync,
+        policy=policy,
+    )
+
+
+def _decide(
+    path: str,
+    local: LocalFile | None,
+    remote: RemoteFile | None,
+    base_map: Base | None,
+    policy: Policy,
+) -> Operation | None:
+    if same_content(local, remote):
+        return None
+    remote_oid = remote.oid if remote else None
+    known = base_map is not None and base_map.known(path)
+    base = base_map.entries.get(path) if base_map is not None and known else remote_oid
+    changed_locally_only = base == remote_oid
+    if local is None and not known:
+        if policy.prune:
+            return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
+        return Operation(
+            Action.KEEP,
+            path,
+            "first sync of this path: remote-only file left alone (--prune deletes it)",
+            None,
+            remote,
+            None,
+        )
+    if local is None and base is None:
+        # A remote file hfsync never wrote (or the first sync): only --prune deletes it.
+        if policy.prune:
+            return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
+        return Operation(
+            Action.KEEP,
+            path,
+            "remote-only file hfsync did not write; left alone (--prune deletes it)",
+            None,
+            remote,
+            None,
+        )
+    if changed_locally_only:
+        if local is None:
+            return Operation(Action.DELETE, path, "deleted in the source", None, remote, base)
+        reason = "new in the source" if remote is None else "changed in the source"
+        return Operation(Action.UPLOAD, path, reason, local, remote, base)
+    what = "deleted on the remote" if remote is None else "edited on the remote"
+    if policy.on_conflict == "overwrite":
+        action = Action.UPLOAD if local is not None else Action.DELETE
+        reason = f"{what} since hfsync wrote it; overwritten (the backup keeps the edit)"
+        return Operation(action, path, reason, local, remote, base)
+    return Operation(
+        Action.CONFLICT, path, f"{what} since hfsync last wrote it", local, remote, base
+    )

@@ -1,0 +1,71 @@
+"""The remote kinds hfsync writes to, behind one small interface.
+
+`Remote` is what the sync engine needs from a target: read the branch head and trees, walk the
+history, write one commit pinned to a parent (compare-and-swap), and manage branches for backups.
+Implementations: `GitRemote` (any git URL or local bare repository) and `HubRemote` (the Hub API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from hfsync.snapshot import LocalFile, RemoteFile
+
+if TYPE_CHECKING:
+    from hfsync.source import Source
+
+
+@dataclass(frozen=True)
+class RemoteCommit:
+    """A commit of the target branch, as far as base recovery needs it."""
+
+    id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """The content of one commit: files to write (remote path, source file) and paths to delete."""
+
+    uploads: tuple[tuple[str, LocalFile], ...]
+    deletes: tuple[str, ...]
+
+
+class Remote(Protocol):
+    """One target branch on one remote."""
+
+    description: str
+
+    def head(self) -> str | None:
+        """The branch's head commit, or None when the branch does not exist yet."""
+
+    def tree(self, commit: str) -> dict[str, RemoteFile]:
+        """Every file of a commit: path -> (oid, size)."""
+
+    def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
+        """The commits reachable from `head`, newest first (first parents)."""
+
+    def commit(
+        self, parent: str | None, change: Change, source: Source, title: str, body: str
+    ) -> str:
+        """Write one commit on the branch whose parent is `parent`; return its id.
+
+        Raises RemoteMovedError when the branch head is no longer `parent` (nothing written).
+        """
+
+    def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
+        """Write one commit on top of `parent` whose tree equals `snapshot_commit`'s tree."""
+
+    def branches(self) -> dict[str, str]:
+        """Every branch of the remote: name -> commit id."""
+
+    def create_branch(self, name: str, commit: str) -> None:
+        """Create a branch at `commit`."""
+
+    def delete_branch(self, name: str) -> None:
+        """Delete a branch."""
+
+    def read_file(self, commit: str, path: str) -> bytes:
+        """The content of a file at a commit."""

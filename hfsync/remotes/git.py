@@ -1,0 +1,272 @@
+"""Git targets: any git URL (a Space's git URL, GitHub, a local bare repository).
+
+The target branch is fetched into the source repository under `refs/hfsync/<target>/`, so the
+source's blobs and the remote's trees share one object database: a commit is built with git's
+plumbing (a temporary index, `write-tree`, `commit-tree`) from blob ids, reading no file twice, and
+pushed with a lease on the head the plan was made on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hfsync.errors import RemoteError, RemoteMovedError
+from hfsync.remotes import Change, RemoteCommit
+from hfsync.snapshot import RemoteFile
+
+if TYPE_CHECKING:
+    from git import Git
+
+    from hfsync.source import Source
+
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP_RE = re.compile(r"^[^/]+@[^/]+:")
+_CREDENTIALS_RE = re.compile(r"(://)[^/@]+@")
+_EMPTY_TREE_MODE = "100644"
+_HISTORY_PAGE = 200
+_FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "hfsync",
+    "GIT_AUTHOR_EMAIL": "hfsync@localhost",
+    "GIT_COMMITTER_NAME": "hfsync",
+    "GIT_COMMITTER_EMAIL": "hfsync@localhost",
+}
+
+
+def is_local_path(url: str) -> bool:
+    """True when `url` names a local path rather than a network remote."""
+    return not _SCHEME_RE.match(url) and not _SCP_RE.match(url)
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (`https://user:token@host`)."""
+    return _CREDENTIALS_RE.sub(r"\1***@", text)
+
+
+def resolve_url(url: str, repo_root: Path) -> str:
+    """A local path is taken relative to the repository root; file:// and network URLs as given."""
+    if url.startswith("file://"):
+        return url
+    if is_local_path(url):
+        return str((repo_root / url).resolve())
+    return url
+
+
+class GitRemote:
+    """One branch of a git remote, driven through GitPython's git command wrapper."""
+
+    def __init__(self, repo_root: Path, url: str, branch: str, target: str, create: bool) -> None:
+        from git import Git
+
+        self.url = resolve_url(url, repo_root)
+        self.branch = branch
+        self.description = f"{redact(self.url)} (branch {branch})"
+        self._ns = f"refs/hfsync/{target}"
+        self._git: Git = Git(str(repo_root))
+        self._modes: dict[str, str] = {}
+        if is_local_path(self.url) and not Path(self.url).exists():
+            if not create:
+                raise RemoteError(
+                    f"no git repository at {self.url}; create it or set 'create = true' "
+                    "on the target"
+                )
+            self._run("init", "--quiet", "--bare", f"--initial-branch={branch}", self.url)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        out = self._run("ls-remote", self.url, f"refs/heads/{self.branch}")
+        if not out.strip():
+            return None
+        head = out.split()[0]
+        if not self._has_object(head):
+            self._run(
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                self.url,
+                f"+refs/heads/{self.branch}:{self._ns}/head",
+            )
+        return head
+
+    def tree(self, commit: str) -> dict[str, RemoteFile]:
+        out = self._run("ls-tree", "-r", "-l", "-z", commit)
+        files: dict[str, RemoteFile] = {}
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, path = record.split("\t", 1)
+            mode, kind, oid, size = meta.split()
+            if kind != "blob":
+                continue  # submodules are not files
+            files[path] = RemoteFile(oid=oid, size=int(size))
+            self._modes[path] = mode
+        return files
+
+    def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
+        skip = 0
+        while True:
+            out = self._run(
+                "log",
+                "--first-parent",
+                "-z",
+                "--format=%H%n%B",
+                f"--skip={skip}",
+                f"-n{_HISTORY_PAGE}",
+                head,
+            )
+            entries = [e for e in out.split("\0") if e.strip()]
+            for entry in entries:
+                commit_id, _, message = entry.lstrip("\n").partition("\n")
+                yield RemoteCommit(id=commit_id, message=message)
+            if len(entries) < _HISTORY_PAGE:
+                return
+            skip += _HISTORY_PAGE
+
+    def read_file(self, commit: str, path: str) -> bytes:
+        data = self._git.execute(
+            ["git", "cat-file", "blob", f"{commit}:{path}"],
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
+        )
+        assert isinstance(data, bytes)
+        return data
+
+    def branches(self) -> dict[str, str]:
+        out = self._run("ls-remote", "--heads", self.url)
+        found = {}
+        for line in out.splitlines():
+            commit, ref = line.split("\t", 1)
+            found[ref.removeprefix("refs/heads/")] = commit
+        return found
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def commit(
+        self, parent: str | None, change: Change, source: Source, title: str, body: str
+    ) -> str:
+        source.write_blobs(local.path for _, local in change.uploads)
+        lines = [
+            f"{self._modes.get(path, _EMPTY_TREE_MODE)} {local.sha1}\t{path}"
+            for path, local in change.uploads
+        ]
+        lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
+        tree = self._write_tree(parent, lines)
+        commit = self._commit_tree(tree, parent, title, body)
+        self._push(commit, parent)
+        return commit
+
+    def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
+        if not self._has_object(snapshot_commit):
+            self._run(
+                "fetch", "--quiet", "--no-tags", self.url, f"+refs/heads/*:{self._ns}/branches/*"
+            )
+        commit = self._commit_tree(f"{snapshot_commit}^{{tree}}", parent, title, body)
+        self._push(commit, parent)
+        return commit
+
+    def create_branch(self, name: str, commit: str) -> None:
+        self._run("push", "--quiet", self.url, f"{commit}:refs/heads/{name}")
+
+    def delete_branch(self, name: str) -> None:
+        self._run("push", "--quiet", self.url, f":refs/heads/{name}")
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _write_tree(self, parent: str | None, index_lines: list[str]) -> str:
+        with tempfile.TemporaryDirectory(prefix="hfsync-index-") as tmp:
+            env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+            if parent is None:
+                self._run("read-tree", "--empty", env=env)
+            else:
+                self._run("read-tree", parent, env=env)
+            info = Path(tmp, "info")
+            info.write_text("".join(line + "\0" for line in index_lines), encoding="utf-8")
+            with info.open("rb") as stream:
+                self._run("update-index", "-z", "--index-info", env=env, istream=stream)
+            return self._run("write-tree", env=env).strip()
+
+    def _commit_tree(self, tree: str, parent: str | None, title: str, body: str) -> str:
+        with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False) as handle:
+            handle.write(f"{title}\n\n{body}")
+        try:
+            args = ["commit-tree", tree, "-F", handle.name]
+            if parent is not None:
+                args += ["-p", parent]
+            return self._run(*args, env=self._identity()).strip()
+        finally:
+            os.unlink(handle.name)
+
+    def _push(self, commit: str, expected: str | None) -> None:
+        from git import GitCommandError
+
+        ref = f"refs/heads/{self.branch}"
+        try:
+            self._git.execute(
+                [
+                    "git",
+                    "push",
+                    "--porcelain",
+                    f"--force-with-lease={ref}:{expected or ''}",
+                    self.url,
+                    f"{commit}:{ref}",
+                ]
+            )
+        except GitCommandError as exc:
+            text = f"{exc.stdout}\n{exc.stderr}"
+            if any(word in text for word in ("stale info", "fetch first", "non-fast-forward")):
+                raise RemoteMovedError(
+                    f"{self.description} moved while hfsync was writing"
+                ) from None
+            raise RemoteError(f"push to {self.description} failed: {_last_line(exc)}") from None
+        self._run("update-ref", f"{self._ns}/head", commit)
+
+    def _identity(self) -> dict[str, str]:
+        env = {}
+        for var, fallback in _FALLBACK_IDENTITY.items():
+            if var not in os.environ:
+                key = "user.email" if var.endswith("EMAIL") else "user.name"
+                configured = self._config(key)
+                env[var] = configured or fallback
+        return env
+
+    def _config(self, key: str) -> str | None:
+        from git import GitCommandError
+
+        try:
+            return self._git.execute(["git", "config", "--get", key]).strip() or None
+        except GitCommandError:
+            return None
+
+    def _has_object(self, oid: str) -> bool:
+        from git import GitCommandError
+
+        try:
+            self._git.execute(["git", "cat-file", "-e", f"{oid}^{{commit}}"])
+        except GitCommandError:
+            return False
+        return True
+
+    def _run(self, *args: str, env: dict[str, str] | None = None, istream: Any = None) -> str:
+        from git import GitCommandError
+
+        try:
+            out = self._git.execute(
+                ["git", *args], env=env, istream=istream, strip_newline_in_stdout=False
+            )
+        except GitCommandError as exc:
+            raise RemoteError(
+                f"git {args[0]} on {self.description} failed: {_last_line(exc)}"
+            ) from None
+        assert isinstance(out, str)
+        return out
+
+
+def _last_line(exc: Any) -> str:
+    lines = [line for line in str(exc.stderr or "").strip().splitlines() if line.strip()]
+    text = lines[-1].strip() if lines else str(exc.status)
+    return redact(text.removeprefix("stderr: ").strip("'"))

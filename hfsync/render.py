@@ -1,0 +1,95 @@
+"""Text rendering of results for people (JSON goes through each result's `to_dict`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from hfsync.backups import Backup
+    from hfsync.plan import Plan
+    from hfsync.sync import RollbackResult, SyncResult
+
+_STYLES = {"upload": "green", "delete": "red", "conflict": "bold yellow", "keep": "dim"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def plan_table(plan: Plan) -> Table:
+    table = Table(show_edge=False, pad_edge=False, box=None)
+    table.add_column("action")
+    table.add_column("path")
+    table.add_column("reason", style="dim")
+    for op in plan.operations:
+        style = _STYLES.get(op.action.value, "")
+        table.add_row(f"[{style}]{op.action.value}[/]", op.path, op.reason)
+    return table
+
+
+def _summary(plan: Plan) -> str:
+    return (
+        f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
+        f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
+        + (" (first sync)" if plan.first_sync else "")
+    )
+
+
+def sync_result(result: SyncResult) -> None:
+    console = _console()
+    plan = result.plan
+    console.print(f"[bold]{result.target}[/]: {_summary(plan)}")
+    if plan.operations:
+        console.print(plan_table(plan))
+    if result.dry_run:
+        console.print("dry run: nothing written")
+    elif result.commit:
+        console.print(
+            f"committed {result.commit[:12]}; backup {result.backup or '(none: new branch)'}"
+        )
+        for name in result.pruned_backups:
+            console.print(f"pruned old backup {name}", style="dim")
+    else:
+        console.print("nothing to do")
+    if plan.conflicts and plan.policy.on_conflict == "skip":
+        console.print(
+            f"[yellow]skipped {len(plan.conflicts)} remote edit(s); they stay flagged until "
+            "brought into the repository or overwritten[/]"
+        )
+
+
+def status(target: str, plan: Plan, diffs: list[str]) -> None:
+    console = _console()
+    console.print(f"[bold]{target}[/]: {_summary(plan)}")
+    if plan.operations:
+        console.print(plan_table(plan))
+    for diff in diffs:
+        console.out(diff, end="" if diff.endswith("\n") else "\n", highlight=False)
+
+
+def backups(target: str, found: list[Backup]) -> None:
+    console = _console()
+    if not found:
+        console.print(f"{target}: no backups")
+        return
+    table = Table(show_edge=False, pad_edge=False, box=None)
+    for column in ("name", "commit", "created"):
+        table.add_column(column)
+    for backup in found:
+        data = backup.to_dict()
+        table.add_row(data["name"], data["commit"][:12], data["created"])
+    console.print(table)
+
+
+def rollback_result(result: RollbackResult) -> None:
+    console = _console()
+    if result.commit is None:
+        console.print(f"{result.target}: already at {result.restored.name}; nothing written")
+    else:
+        console.print(
+            f"{result.target}: restored {result.restored.name} in {result.commit[:12]}; "
+            f"backup {result.backup}"
+        )

@@ -1,0 +1,149 @@
+"""A target's scope: which local files it takes and where they land remotely.
+
+The scope is the path filter (GitHub dialect), the `exclude` list (gitignore dialect, via pathspec)
+and the `local_dir` -> `remote_dir` mapping. hfsync never reads, changes or deletes a remote path
+outside it. A `ScopeSpec` is the serialisable definition, recorded in hfsync's commits so that a
+later run can tell which paths an earlier run managed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hfsync.config import TargetConfig
+from hfsync.errors import ConfigError
+from hfsync.filters import FilterError, PathFilter
+
+if TYPE_CHECKING:
+    from pathspec import PathSpec
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """The plain-data definition of a scope."""
+
+    kind: str  # "paths" | "paths-ignore" | "all"
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    local_dir: str = ""
+    remote_dir: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind,
+                "patterns": list(self.patterns),
+                "exclude": list(self.exclude),
+                "local_dir": self.local_dir,
+                "remote_dir": self.remote_dir,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ScopeSpec:
+        data = json.loads(text)
+        return cls(
+            kind=data["kind"],
+            patterns=tuple(data["patterns"]),
+            exclude=tuple(data["exclude"]),
+            local_dir=data["local_dir"],
+            remote_dir=data["remote_dir"],
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A compiled scope: predicates and path mapping."""
+
+    spec: ScopeSpec
+    path_filter: PathFilter
+    exclude: PathSpec | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_spec(cls, spec: ScopeSpec) -> Scope:
+        if spec.kind == "paths":
+            path_filter = PathFilter.from_paths(spec.patterns)
+        elif spec.kind == "paths-ignore":
+            path_filter = PathFilter.from_paths_ignore(spec.patterns)
+        else:
+            path_filter = PathFilter.everything()
+        exclude = None
+        if spec.exclude:
+            from pathspec import GitIgnoreSpec
+
+            exclude = GitIgnoreSpec.from_lines(spec.exclude)
+        return cls(spec=spec, path_filter=path_filter, exclude=exclude)
+
+    def includes(self, local_path: str) -> bool:
+        """True for a repository-relative local path this target syncs."""
+        local_dir = self.spec.local_dir
+        if local_dir and not local_path.startswith(local_dir + "/"):
+            return False
+        if not self.path_filter.includes(local_path):
+            return False
+        return self.exclude is None or not self.exclude.match_file(local_path)
+
+    def to_remote(self, local_path: str) -> str:
+        """The remote path of a local path in scope."""
+        local_dir, remote_dir = self.spec.local_dir, self.spec.remote_dir
+        relative = local_path[len(local_dir) + 1 :] if local_dir else local_path
+        return f"{remote_dir}/{relative}" if remote_dir else relative
+
+    def to_local(self, remote_path: str) -> str | None:
+        """The local path a remote path maps to, or None when it lies outside `remote_dir`."""
+        local_dir, remote_dir = self.spec.local_dir, self.spec.remote_dir
+        if remote_dir:
+            if not remote_path.startswith(remote_dir + "/"):
+                return None
+            remote_path = remote_path[len(remote_dir) + 1 :]
+        return f"{local_dir}/{remote_path}" if local_dir else remote_path
+
+    def includes_remote(self, remote_path: str) -> bool:
+        """True for a remote path inside this scope."""
+        local = self.to_local(remote_path)
+        return local is not None and self.includes(local)
+
+
+def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -> Scope:
+    """Build a target's scope, turning bad patterns into config errors that name the key."""
+    index_hint = f"target '{target.name}'"
+    try:
+        if target.from_workflow is not None:
+            from hfsync.workflow import read_workflow_filter
+
+            workflow_filter = read_workflow_filter(repo_root / target.from_workflow)
+            kind, patterns = workflow_filter.kind, workflow_filter.patterns
+        elif target.paths is not None:
+            kind, patterns = "paths", tuple(target.paths)
+        elif target.paths_ignore is not None:
+            kind, patterns = "paths-ignore", tuple(target.paths_ignore)
+        else:
+            kind, patterns = "all", ()
+        spec = ScopeSpec(
+            kind=kind,
+            patterns=patterns,
+            exclude=tuple(target.exclude),
+            local_dir=target.local_dir,
+            remote_dir=target.remote_dir,
+        )
+        return Scope.from_spec(spec)
+    except FilterError as exc:
+        key = target.from_workflow or ("paths" if target.paths is not None else "paths_ignore")
+        raise ConfigError(f"{config_path}: {index_hint}, {key}: {exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path}: {index_hint}: {exc}") from None
+
+
+def scope_from_patterns(paths: tuple[str, ...], paths_ignore: tuple[str, ...]) -> Scope:
+    """A scope given on the command line (`--paths` / `--paths-ignore`)."""
+    if paths and paths_ignore:
+        raise ConfigError("use --paths or --paths-ignore, not both (GitHub rejects that too)")
+    if paths:
+        return Scope.from_spec(ScopeSpec(kind="paths", patterns=paths))
+    if paths_ignore:
+        return Scope.from_spec(ScopeSpec(kind="paths-ignore", patterns=paths_ignore))
+    return Scope.from_spec(ScopeSpec(kind="all"))

@@ -1,0 +1,54 @@
+"""Snapshot values: what one side holds at one moment, path -> content identity.
+
+These are plain frozen values shared by the source reader, the remotes and the pure planner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHA1_HEX_LEN = 40
+SHA256_HEX_LEN = 64
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """One file of the source, identified by the bytes hfsync would upload.
+
+    `sha1` is the git blob SHA-1 of those bytes; `sha256` is filled in only when a remote entry
+    stored as LFS (identified by SHA-256) must be compared with it.
+    """
+
+    path: str
+    size: int
+    sha1: str
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a remote tree: `oid` is a git blob SHA-1 (regular) or a SHA-256 (LFS)."""
+
+    oid: str
+    size: int
+
+    @property
+    def is_lfs(self) -> bool:
+        return len(self.oid) == SHA256_HEX_LEN
+
+
+def same_content(local: LocalFile | None, remote: RemoteFile | None) -> bool:
+    """True when the local file and the remote entry hold the same bytes (both absent counts).
+
+    A remote LFS entry is compared by size first, then by SHA-256; the caller must have filled in
+    `local.sha256` when sizes match (the source reader does this on request).
+    """
+    if local is None or remote is None:
+        return local is None and remote is None
+    if remote.is_lfs:
+        if local.size != remote.size:
+            return False
+        if local.sha256 is None:
+            raise ValueError(f"SHA-256 of {local.path} is needed to compare with an LFS entry")
+        return local.sha256 == remote.oid
+    return local.sha1 == remote.oid

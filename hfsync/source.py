@@ -1,0 +1,470 @@
+"""Read the local side: a snapshot of the working tree or of one commit (design.md, "Words").
+
+Paths are repository-relative, '/'-separated and spelled exactly as git spells them: every git
+call uses -z, so no name is ever quoted. GitPython is imported inside functions, so that
+`hfsync --help` does not pay for importing it. The few git calls that are fed on stdin
+(check-attr, cat-file --batch) use subprocess: GitPython's `istream` needs a real file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from hfsync.errors import SourceError
+from hfsync.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
+from hfsync.snapshot import LocalFile
+
+if TYPE_CHECKING:
+    from git.cmd import Git
+
+WORKTREE = "worktree"
+_MODE_LINK = "120000"
+_MODE_GITLINK = "160000"
+_REGULAR_MODES = ("100644", "100755")
+_MAX_LINK_HOPS = 40  # as Linux's limit on nested symlinks
+_HASH_OBJECT_BATCH = 1000  # paths per `git hash-object` call, well under the argv limit
+_ATTRIBUTES = ("filter", "text", "eol", "ident", "working-tree-encoding")
+_AUTOCRLF_ON = ("true", "yes", "on", "1", "input")
+
+
+class _Blob(NamedTuple):
+    """A file of a commit's tree, as `git ls-tree -r -l` gives it."""
+
+    mode: str
+    sha1: str
+    size: int
+
+
+def find_repo_root(start: Path) -> Path:
+    """The work tree root of the git repository containing `start`."""
+    import git
+
+    try:
+        with git.Repo(start, search_parent_directories=True) as repo:
+            root = repo.working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        root = None
+    if root is None:
+        raise SourceError(
+            f"not inside a git repository: {start}; run hfsync from your project's checkout"
+        )
+    return Path(root)
+
+
+def list_paths(repo_root: Path, rev: str | None) -> list[str]:
+    """The sorted paths of the working tree (`rev` None) or of commit `rev`; no content is read.
+
+    The working tree holds the tracked files still on disk and the untracked files git does not
+    ignore; a commit holds its blobs and symlinks (not its submodules).
+    """
+    git = _git(repo_root)
+    if rev is not None:
+        return sorted(_commit_tree(git, _resolve_commit(git, repo_root, rev))[0])
+    return [path for path in sorted(_worktree_listing(git)) if _on_disk(repo_root / path)]
+
+
+def read_source(repo_root: Path, rev: str | None, include: Callable[[str], bool]) -> Source:
+    """The snapshot of commit `rev`, or of the working tree when `rev` is None.
+
+    `include` (the target's scope) is applied to the listing before any file is read. A commit is
+    read from git's object database alone: sizes and blob ids come from `git ls-tree`. In the
+    working tree, files git knows clean (and does not filter) take their blob id from git's index;
+    the others go through the hash index, which reads only files whose stat changed.
+    """
+    git = _git(repo_root)
+    if rev is not None:
+        return _read_commit(repo_root, git, _resolve_commit(git, repo_root, rev), include)
+    return _read_worktree(repo_root, git, include)
+
+
+class Source:
+    """One snapshot of the local side, and access to the bytes behind it.
+
+    `files` maps each in-scope path to its LocalFile; `files_read` counts how many files or blobs
+    this Source has read the content of (hashing, `fill_sha256`, `read_bytes`).
+    """
+
+    def __init__(
+        self,
+        repo_root: Path,
+        commit: str | None,
+        files: dict[str, LocalFile],
+        *,
+        index: HashIndex | None = None,
+        link_files: dict[str, Path] | None = None,
+        existing: frozenset[str] = frozenset(),
+    ) -> None:
+        self.repo_root = repo_root
+        self.commit = commit
+        self.files = files
+        self.files_read = 0
+        self._index = index  # None for a commit
+        self._link_files = link_files or {}  # symlink path -> the in-repository file it names
+        self._existing = existing  # every path of the working tree, for pruning the index
+
+    @property
+    def label(self) -> str:
+        """The commit sha, or "worktree"."""
+        return self.commit or WORKTREE
+
+    def read_bytes(self, path: str) -> bytes:
+        """The exact bytes to upload for `path` (a symlink gives its target's bytes)."""
+        local = self.files[path]
+        self.files_read += 1
+        if self._index is None:
+            return _git(self.repo_root).cat_file(
+                "blob", local.sha1, stdout_as_string=False, strip_newline_in_stdout=False
+            )
+        data = self._disk_path(path).read_bytes()
+        if git_blob_sha1(data) != local.sha1:
+            raise _changed_error(path)
+        return data
+
+    def fill_sha256(self, paths: Iterable[str]) -> None:
+        """Compute the SHA-256 of these paths' bytes and store it in their LocalFile."""
+        index = self._index
+        by_blob: dict[str, str] = {}  # a commit's identical blobs are hashed once
+        sha256: str | None
+        for path in paths:
+            local = self.files[path]
+            if local.sha256 is not None:
+                continue
+            if index is None:
+                if local.sha1 not in by_blob:
+                    by_blob[local.sha1] = self._blob_sha256(local.sha1)
+                sha256 = by_blob[local.sha1]
+            else:
+                disk = self._disk_path(path)
+                try:
+                    hashes, was_read = index.hash_file(path, disk, os.stat(disk), sha256=True)
+                except FileNotFoundError:
+                    raise _changed_error(path) from None
+                self.files_read += was_read
+                if hashes.sha1 != local.sha1:
+                    raise _changed_error(path)
+                sha256 = hashes.sha256
+            self.files[path] = replace(local, sha256=sha256)
+        if index is not None:
+            index.save(self._existing)
+
+    def write_blobs(self, paths: Iterable[str]) -> None:
+        """Make sure the git blob of each path's bytes is in the repository's object database.
+
+        A commit's blobs are there already. Working tree files are written with
+        `git hash-object -w --no-filters`, given as arguments rather than `--stdin-paths` so that
+        a name holding a newline still works.
+        """
+        if self._index is None:
+            return
+        git = _git(self.repo_root)
+        pending = list(paths)
+        for start in range(0, len(pending), _HASH_OBJECT_BATCH):
+            batch = pending[start : start + _HASH_OBJECT_BATCH]
+            disk = [str(self._disk_path(path)) for path in batch]
+            written = git.hash_object("-w", "--no-filters", "--", *disk).split("\n")
+            for path, sha1 in zip(batch, written, strict=True):
+                if sha1 != self.files[path].sha1:
+                    raise _changed_error(path)
+
+    def local_file_path(self, path: str) -> Path | None:
+        """The file on disk holding `path`'s bytes (to stream a big upload); None for a commit."""
+        if path not in self.files:
+            raise KeyError(path)
+        return None if self._index is None else self._disk_path(path)
+
+    def _disk_path(self, path: str) -> Path:
+        return self._link_files.get(path) or self.repo_root / path
+
+    def _blob_sha256(self, sha1: str) -> str:
+        process = _git(self.repo_root).cat_file("blob", sha1, as_process=True)
+        digest = hashlib.sha256()
+        while chunk := process.stdout.read(CHUNK_SIZE):
+            digest.update(chunk)
+        process.wait()
+        self.files_read += 1
+        return digest.hexdigest()
+
+
+def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) -> Source:
+    import git as gitpython
+
+    listing = _worktree_listing(git)
+    in_scope = sorted(path for path in listing if include(path))
+    repo_real = Path(os.path.realpath(repo_root))
+    stats: dict[str, os.stat_result] = {}
+    link_files: dict[str, Path] = {}
+    for path in in_scope:
+        try:
+            st = os.lstat(repo_root / path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # a tracked file deleted from the working tree
+        if stat.S_ISLNK(st.st_mode):
+            link_files[path], st = _worktree_link(repo_real, path)
+        elif not stat.S_ISREG(st.st_mode):
+            continue  # a tracked file replaced by a directory: gone as a file
+        stats[path] = st
+    clean = _clean_in_git_index(repo_root, git, listing, [p for p in stats if p not in link_files])
+
+    with gitpython.Repo(repo_root) as repo:
+        index = HashIndex.load(Path(repo.git_dir))
+    files: dict[str, LocalFile] = {}
+    reads = 0
+    for path, st in stats.items():
+        if path in clean:
+            files[path] = LocalFile(path, st.st_size, clean[path])
+            continue
+        disk = link_files.get(path) or repo_root / path
+        hashes, was_read = index.hash_file(path, disk, st, sha256=False)
+        reads += was_read
+        files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256)
+    existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
+    index.save(existing)
+    source = Source(repo_root, None, files, index=index, link_files=link_files, existing=existing)
+    source.files_read = reads
+    return source
+
+
+def _worktree_listing(git: Git) -> dict[str, str | None]:
+    """The tracked and the untracked, not ignored paths of the working tree.
+
+    Each maps to its blob id in git's index when that can be trusted once `git ls-files -m` does
+    not list the path: a regular file at stage 0, neither assume-unchanged nor skip-worktree
+    (which `ls-files -m` does not check). Other paths, untracked ones included, map to None.
+    """
+    # -v tags each record: 'H' cached, 'h'/'s' assume-unchanged, 'S' skip-worktree, 'M' unmerged
+    # (one record per stage), '?' untracked (no stage data).
+    out = git.ls_files("-z", "-s", "-v", "--cached", "--others", "--exclude-standard")
+    listing: dict[str, str | None] = {}
+    for record in _split_z(out):
+        tag, rest = record[0], record[2:]
+        if tag == "?":
+            if not rest.endswith("/"):  # "dir/" is an embedded repository, not a file
+                listing[rest] = None
+            continue
+        info, path = rest.split("\t", 1)
+        mode, sha1, stage = info.split(" ")
+        if mode != _MODE_GITLINK:
+            trusted = tag == "H" and stage == "0" and mode in _REGULAR_MODES
+            listing[path] = sha1 if trusted else None
+    return listing
+
+
+def _clean_in_git_index(
+    repo_root: Path, git: Git, listing: dict[str, str | None], regular: list[str]
+) -> dict[str, str]:
+    """Of these regular files, those whose bytes are their git index blob: path -> blob id."""
+    candidates = {path: sha1 for path in regular if (sha1 := listing[path]) is not None}
+    if not candidates:
+        return {}
+    for path in _split_z(git.ls_files("-z", "-m")):
+        candidates.pop(path, None)
+    for path in _converted_by_git(repo_root, git, list(candidates)):
+        del candidates[path]
+    return candidates
+
+
+def _converted_by_git(repo_root: Path, git: Git, paths: list[str]) -> set[str]:
+    """The paths whose git blob may differ from their bytes (filter, eol conversion, ident...)."""
+    if not paths:
+        return set()
+    autocrlf = git.config("--get", "core.autocrlf", with_exceptions=False).strip().lower()
+    out = _git_input(
+        repo_root,
+        ["check-attr", "-z", "--stdin", *_ATTRIBUTES],
+        b"".join(os.fsencode(path) + b"\0" for path in paths),
+    )
+    fields = [os.fsdecode(field) for field in out.split(b"\0")]
+    attributes: dict[str, dict[str, str]] = {}
+    for at in range(0, len(fields) - 2, 3):
+        path, name, value = fields[at : at + 3]
+        attributes.setdefault(path, {})[name] = value
+    return {
+        path
+        for path, values in attributes.items()
+        if _converts(values, autocrlf_on=autocrlf in _AUTOCRLF_ON)
+    }
+
+
+def _converts(values: dict[str, str], *, autocrlf_on: bool) -> bool:
+    def given(name: str) -> bool:
+        return values[name] not in ("unspecified", "unset")
+
+    if given("filter") or values["ident"] == "set" or given("working-tree-encoding"):
+        return True
+    text = values["text"]
+    if text == "unset":  # `-text` (or `binary`) turns every line-ending conversion off
+        return False
+    return given("text") or given("eol") or (autocrlf_on and text == "unspecified")
+
+
+def _worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
+    """The in-repository regular file that symlink `path` names, and its stat."""
+    link = repo_real / path
+    target = os.readlink(link)
+    real = Path(os.path.realpath(link))
+    if not real.is_relative_to(repo_real) or real.relative_to(repo_real).parts[:1] == (".git",):
+        raise _link_error(path, target, "leaves the repository")
+    try:
+        st = os.stat(real)
+    except OSError:
+        raise _link_error(path, target, "does not point to an existing file") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _link_error(path, target, "points to a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise _link_error(path, target, "does not point to a regular file")
+    return real, st
+
+
+def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str], bool]) -> Source:
+    blobs, submodules = _commit_tree(git, commit)
+    in_scope = [path for path in blobs if include(path)]
+    links: dict[str, str] = {}
+    dirs: set[str] = set()
+    if any(blobs[path].mode == _MODE_LINK for path in in_scope):
+        links = _link_targets(repo_root, blobs)
+        dirs = _tree_dirs(blobs, submodules)
+    files: dict[str, LocalFile] = {}
+    for path in in_scope:
+        blob = blobs[path]
+        if blob.mode == _MODE_LINK:
+            blob = _resolve_tree_link(path, blobs, dirs, links)
+        files[path] = LocalFile(path, blob.size, blob.sha1)
+    return Source(repo_root, commit, files)
+
+
+def _commit_tree(git: Git, commit: str) -> tuple[dict[str, _Blob], set[str]]:
+    """The blobs and symlinks of `commit` (sorted by path), and its submodules' paths."""
+    blobs: dict[str, _Blob] = {}
+    submodules: set[str] = set()
+    for record in _split_z(git.ls_tree("-r", "-l", "-z", "--full-tree", commit)):
+        info, path = record.split("\t", 1)
+        mode, kind, sha1, size = info.split()
+        if kind == "blob":
+            blobs[path] = _Blob(mode, sha1, int(size))
+        else:
+            submodules.add(path)
+    return blobs, submodules
+
+
+def _tree_dirs(blobs: dict[str, _Blob], submodules: set[str]) -> set[str]:
+    """The directories of a tree ("" for its root); a submodule counts as one for a link."""
+    dirs = {""} | submodules
+    for path in blobs:
+        parts = path.split("/")[:-1]
+        dirs.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return dirs
+
+
+def _link_targets(repo_root: Path, blobs: dict[str, _Blob]) -> dict[str, str]:
+    """Symlink path -> its target, for every link of the tree (one may lead through another)."""
+    links = {path: blob.sha1 for path, blob in blobs.items() if blob.mode == _MODE_LINK}
+    shas = sorted(set(links.values()))
+    out = _git_input(repo_root, ["cat-file", "--batch"], "".join(f"{s}\n" for s in shas).encode())
+    targets: dict[str, str] = {}
+    at = 0
+    for sha1 in shas:  # each answer is "<sha> blob <size>\n<content>\n", in request order
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        targets[sha1] = os.fsdecode(out[header_end + 1 : header_end + 1 + size])
+        at = header_end + 1 + size + 1
+    return {path: targets[sha1] for path, sha1 in links.items()}
+
+
+def _resolve_tree_link(
+    path: str, blobs: dict[str, _Blob], dirs: set[str], links: dict[str, str]
+) -> _Blob:
+    """The regular file of the tree that symlink `path` leads to, resolved as the OS would."""
+
+    def refuse(why: str) -> SourceError:
+        return _link_error(path, links[path], why)
+
+    def parts(target: str) -> list[str]:
+        if target.startswith("/"):
+            raise refuse("leaves the repository")
+        return target.split("/")
+
+    resolved = path.split("/")[:-1]  # the directories reached so far, all known to exist
+    pending = parts(links[path])
+    hops = 0
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not resolved:
+                raise refuse("leaves the repository")
+            resolved.pop()
+            continue
+        candidate = "/".join([*resolved, part])
+        if candidate in links:  # a link on the way: go on along its target, from `resolved`
+            hops += 1
+            if hops > _MAX_LINK_HOPS:
+                raise refuse("does not point to an existing file")
+            pending = parts(links[candidate]) + pending
+            continue
+        if pending and candidate not in dirs:
+            raise refuse("does not point to an existing file")
+        resolved.append(part)
+    final = "/".join(resolved)
+    if final in blobs:
+        return blobs[final]
+    raise refuse("points to a directory" if final in dirs else "does not point to an existing file")
+
+
+def _resolve_commit(git: Git, repo_root: Path, rev: str) -> str:
+    import git as gitpython
+
+    error = SourceError(
+        f"unknown revision {rev!r}: no commit by that name in {repo_root}; "
+        "give a branch, tag or commit sha"
+    )
+    if rev.startswith("-"):  # would be taken as an option
+        raise error
+    try:
+        return str(git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
+    except gitpython.GitCommandError:
+        raise error from None
+
+
+def _git(repo_root: Path) -> Git:
+    import git
+
+    return git.Git(repo_root)
+
+
+def _git_input(repo_root: Path, args: list[str], data: bytes) -> bytes:
+    """Run `git args` in the repository with `data` on stdin; its stdout."""
+    done = subprocess.run(
+        ["git", *args], cwd=repo_root, input=data, capture_output=True, check=True
+    )
+    return done.stdout
+
+
+def _split_z(out: str) -> list[str]:
+    return out.split("\0")[:-1]
+
+
+def _on_disk(file: Path) -> bool:
+    try:
+        mode = os.lstat(file).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+
+
+def _link_error(path: str, target: str, why: str) -> SourceError:
+    return SourceError(
+        f"symlink {path!r} -> {target!r} {why}; exclude it from this target's paths "
+        "or replace it with the file itself"
+    )
+
+
+def _changed_error(path: str) -> SourceError:
+    return SourceError(f"{path} changed while hfsync was syncing it; run again once it is saved")

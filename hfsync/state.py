@@ -1,0 +1,69 @@
+"""Local state per target, in the git directory: a cache, never the truth.
+
+It remembers, for the last head seen, which commit carries the base, so that a run whose remote
+has not moved recovers the base without walking the history. Versioned, written atomically,
+ignored when missing or corrupt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class BasePointer:
+    """At `head`, the base is recorded by commit `base_commit` (None: no hfsync commit yet)."""
+
+    head: str
+    base_commit: str | None
+    base_message: str | None
+
+
+def state_dir(git_dir: Path) -> Path:
+    return git_dir / "hfsync"
+
+
+def target_key(name: str, where: str, branch: str) -> str:
+    """A file-name-safe key for one target (its name, remote and branch)."""
+    digest = hashlib.sha1(f"{name}\0{where}\0{branch}".encode()).hexdigest()[:16]
+    return f"{name}-{digest}"
+
+
+class TargetState:
+    """Read and write one target's cached base pointer."""
+
+    def __init__(self, git_dir: Path, key: str) -> None:
+        self.path = state_dir(git_dir) / "targets" / f"{key}.json"
+
+    def load(self) -> BasePointer | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("version") != VERSION:
+                return None
+            return BasePointer(data["head"], data["base_commit"], data["base_message"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def save(self, pointer: BasePointer) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "version": VERSION,
+            "head": pointer.head,
+            "base_commit": pointer.base_commit,
+            "base_message": pointer.base_message,
+        }
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

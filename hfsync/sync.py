@@ -1,0 +1,349 @@
+"""The sync engine: read both sides, plan, back up, commit once, retry when the remote moved.
+
+Everything with effects lives here; deciding lives in `plan` (pure). The engine returns result
+values; the CLI renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hfsync.backups import Backup, backup_name, backups_to_prune, list_backups
+from hfsync.config import TargetConfig
+from hfsync.errors import (
+    ConfigError,
+    ConflictError,
+    RemoteError,
+    RemoteMovedError,
+    TooManyDeletesError,
+)
+from hfsync.plan import Action, Base, Plan, Policy, make_plan
+from hfsync.record import SyncRecord, commit_message, derive_base, parse_record
+from hfsync.remotes import Change, Remote
+from hfsync.scope import Scope
+from hfsync.snapshot import LocalFile, RemoteFile
+from hfsync.source import Source
+from hfsync.state import BasePointer, TargetState, target_key
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Target:
+    """A configured target, opened: its scope, its remote and its local state."""
+
+    config: TargetConfig
+    scope: Scope
+    remote: Remote
+    state: TargetState
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    rev: str | None = None
+    dry_run: bool = False
+    on_conflict: str | None = None
+    force: bool = False
+    prune: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Both sides and the base at one moment, and the plan made from them."""
+
+    head: str | None
+    tree: dict[str, RemoteFile]
+    base: Base | None
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    target: str
+    source: str
+    plan: Plan
+    commit: str | None = None
+    backup: str | None = None
+    pruned_backups: tuple[str, ...] = ()
+    dry_run: bool = False
+    attempts: int = 1
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "source": self.source,
+            "commit": self.commit,
+            "backup": self.backup,
+            "pruned_backups": list(self.pruned_backups),
+            "dry_run": self.dry_run,
+            "attempts": self.attempts,
+            "plan": self.plan.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    target: str
+    restored: Backup
+    commit: str | None
+    backup: str | None = field(default=None)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "restored": self.restored.to_dict(),
+            "commit": self.commit,
+            "backup": self.backup,
+        }
+
+
+def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Path) -> Target:
+    """Connect a configured target to its remote kind."""
+    remote: Remote
+    if target.url is not None:
+        from hfsync.remotes.git import GitRemote
+
+        remote = GitRemote(repo_root, target.url, target.branch, target.name, target.create)
+        where = target.url
+    else:
+        from hfsync.remotes.hub import HubRemote
+
+        assert target.repo is not None
+        remote = HubRemote(
+            target.repo,
+            target.repo_type,
+            target.branch,
+            create=target.create,
+            private=target.private,
+            space_sdk=target.space_sdk,
+            cache_dir=git_dir / "hfsync" / "hub",
+        )
+        where = f"{target.repo_type}:{target.repo}"
+    state = TargetState(git_dir, target_key(target.name, where, target.branch))
+    return Target(config=target, scope=scope, remote=remote, state=state)
+
+
+def local_files(target: Target, source: Source) -> dict[str, LocalFile]:
+    """The source's files in scope, keyed by their remote path."""
+    return {target.scope.to_remote(path): file for path, file in source.files.items()}
+
+
+def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
+    """Read the remote, recover the base and plan against the source."""
+    remote = target.remote
+    head = remote.head()
+    tree = remote.tree(head) if head else {}
+    _fill_sha256_for_lfs(source, local_files(target, source), tree)
+    local = local_files(target, source)
+    base = recover_base(target, head)
+    plan = make_plan(local, tree, base, target.scope.includes_remote, head, policy)
+    return Snapshot(head=head, tree=tree, base=base, plan=plan)
+
+
+def run_sync(
+    target: Target,
+    source: Source,
+    options: SyncOptions,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> SyncResult:
+    """One sync of one target. Raises ConflictError / TooManyDeletesError before writing."""
+    policy = Policy(
+        on_conflict=options.on_conflict or target.config.on_conflict, prune=options.prune
+    )
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        snap = snapshot(target, source, policy)
+        plan = snap.plan
+        check_plan(plan, target.config.max_delete, options.force)
+        result = SyncResult(target.config.name, source.label, plan, dry_run=options.dry_run)
+        if options.dry_run or not plan.has_changes:
+            return result
+        backup, pruned = take_backup(target, snap.head, now())
+        title, body = _message(target, source, plan)
+        change = Change(
+            uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
+            deletes=tuple(op.path for op in plan.deletes),
+        )
+        try:
+            commit = target.remote.commit(snap.head, change, source, title, body)
+        except RemoteMovedError:
+            continue
+        target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
+        return SyncResult(
+            target.config.name,
+            source.label,
+            plan,
+            commit=commit,
+            backup=backup,
+            pruned_backups=pruned,
+            attempts=attempt,
+        )
+    raise RemoteError(
+        f"{target.remote.description} kept moving while hfsync was writing "
+        f"({MAX_ATTEMPTS} attempts); nothing was overwritten, run hfsync again"
+    )
+
+
+def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
+    """Stop before writing when remote edits block the sync or too many deletions are planned."""
+    if plan.blocked:
+        paths = tuple(op.path for op in plan.conflicts)
+        shown = ", ".join(paths[:10]) + (" ..." if len(paths) > 10 else "")
+        raise ConflictError(
+            f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
+            "repository ('hfsync status' shows the diff) or use --on-conflict skip|overwrite",
+            paths,
+        )
+    deletes = len(plan.deletes)
+    if deletes > max_delete and not force:
+        raise TooManyDeletesError(
+            f"the plan deletes {deletes} files, more than max_delete = {max_delete}; "
+            "check the filter, or pass --force to delete them"
+        )
+
+
+def take_backup(
+    target: Target, head: str | None, now: datetime
+) -> tuple[str | None, tuple[str, ...]]:
+    """Create a backup branch at `head` and prune hfsync's backups beyond `backup_keep`."""
+    if head is None:
+        return None, ()
+    remote = target.remote
+    branches = remote.branches()
+    name = backup_name(head, now, branches)
+    remote.create_branch(name, head)
+    branches[name] = head
+    pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
+    for backup in pruned:
+        remote.delete_branch(backup.name)
+    return name, tuple(b.name for b in pruned)
+
+
+def recover_base(target: Target, head: str | None) -> Base | None:
+    """The base at `head`: from the newest hfsync commit of this target (cached by head)."""
+    if head is None:
+        return None
+    cached = target.state.load()
+    found: tuple[str, str] | None = None
+    for commit in target.remote.iter_commits(head):
+        if cached is not None and commit.id == cached.head:
+            if cached.base_commit is not None and cached.base_message is not None:
+                found = (cached.base_commit, cached.base_message)
+            break
+        record = parse_record(commit.message)
+        if record is not None and record.target == target.config.name:
+            found = (commit.id, commit.message)
+            break
+    target.state.save(BasePointer(head, *(found or (None, None))))
+    if found is None:
+        return None
+    record = parse_record(found[1])
+    assert record is not None
+    return derive_base(target.remote.tree(found[0]), record, target.scope)
+
+
+def _fill_sha256_for_lfs(
+    source: Source, local: dict[str, LocalFile], tree: dict[str, RemoteFile]
+) -> None:
+    """LFS entries are identified by SHA-256: compute it for local files of the same size."""
+    needed = [
+        file.path
+        for path, file in local.items()
+        if path in tree
+        and tree[path].is_lfs
+        and tree[path].size == file.size
+        and file.sha256 is None
+    ]
+    if needed:
+        source.fill_sha256(needed)
+
+
+def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:
+    uploads, deletes = plan.uploads, plan.deletes
+    parts = []
+    if uploads:
+        parts.append(f"upload {len(uploads)} file{'s' if len(uploads) != 1 else ''}")
+    if deletes:
+        parts.append(f"delete {len(deletes)} file{'s' if len(deletes) != 1 else ''}")
+    summary = f"hfsync: {' and '.join(parts)} from {source.label[:12]}"
+    details = [
+        f"{op.action.value}: {op.path}"
+        for op in plan.operations
+        if op.action in (Action.UPLOAD, Action.DELETE)
+    ]
+    record = SyncRecord(
+        source=source.label,
+        target=target.config.name,
+        scope=target.scope.spec,
+        kept=plan.kept_base(),
+    )
+    return commit_message(summary, details, record)
+
+
+def rollback(
+    target: Target,
+    name: str | None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> RollbackResult:
+    """Make the branch's tree equal to a backup's tree with a new commit, itself backed up first."""
+    remote = target.remote
+    backups = list_backups(remote.branches())
+    if not backups:
+        raise ConfigError(f"{remote.description} has no hfsync backups to roll back to")
+    chosen = backups[0] if name is None else next((b for b in backups if b.name == name), None)
+    if chosen is None:
+        names = ", ".join(b.name for b in backups[:5])
+        raise ConfigError(f"no backup named '{name}' on {remote.description} (newest: {names})")
+    for _attempt in range(MAX_ATTEMPTS):
+        head = remote.head()
+        if head is None:
+            raise RemoteError(f"{remote.description} has no branch to roll back")
+        restored_tree = remote.tree(chosen.commit)
+        if remote.tree(head) == restored_tree:
+            return RollbackResult(target.config.name, chosen, commit=None)
+        base = recover_base(target, head)
+        kept: dict[str, str | None] = {
+            path: None
+            for path in restored_tree
+            if target.scope.includes_remote(path)
+            and (base is None or not base.known(path) or path not in base.entries)
+        }
+        record = SyncRecord(f"rollback:{chosen.name}", target.config.name, target.scope.spec, kept)
+        title, body = commit_message(f"hfsync: roll back to {chosen.name}", [], record)
+        backup, _pruned = take_backup(target, head, now())
+        try:
+            commit = remote.restore(head, chosen.commit, title, body)
+        except RemoteMovedError:
+            continue
+        target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
+        return RollbackResult(target.config.name, chosen, commit=commit, backup=backup)
+    raise RemoteError(f"{remote.description} kept moving during the rollback; run it again")
+
+
+def remote_edit_diffs(target: Target, source: Source, plan: Plan) -> list[str]:
+    """Unified diffs that bring each remote edit into the repository (`git apply` them)."""
+    import difflib
+
+    diffs = []
+    for op in plan.conflicts:
+        local_path = target.scope.to_local(op.path) or op.path
+        ours = source.read_bytes(op.local.path) if op.local else b""
+        theirs = target.remote.read_file(plan.head, op.path) if op.remote and plan.head else b""
+        try:
+            old, new = ours.decode("utf-8"), theirs.decode("utf-8")
+        except UnicodeDecodeError:
+            diffs.append(f"Binary files a/{local_path} and b/{local_path} differ\n")
+            continue
+        diffs.append(
+            "".join(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    fromfile=f"a/{local_path}" if op.local else "/dev/null",
+                    tofile=f"b/{local_path}" if op.remote else "/dev/null",
+                )
+            )
+        )
+    return diffs

@@ -1,0 +1,99 @@
+"""Shared fixtures: every test runs isolated from the real home, token and git config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temp HOME and HF_HOME, no token, no CI flag, a fixed git identity and no git config."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("HF_HOME", str(home / ".hf"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    for var in (
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(var, value)
+
+
+def git(cwd: Path, *args: str, input: bytes | None = None) -> str:
+    """Run git in `cwd` and return its stdout (raises on failure)."""
+    done = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write files (creating folders) under `root`."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def commit_all(repo: Path, message: str = "change") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """make_repo(files, name='project') -> a git repository with `files` committed on main."""
+
+    def factory(files: dict[str, str | bytes], name: str = "project") -> Path:
+        repo = tmp_path / name
+        repo.mkdir()
+        git(repo, "init", "-q", "--initial-branch=main")
+        write(repo, files)
+        commit_all(repo, "initial")
+        return repo
+
+    return factory
+
+
+def hfsync(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the hfsync CLI as a real subprocess in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "hfsync", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def bare_remote(tmp_path: Path) -> Iterator[Path]:
+    """An empty path where a target may create its bare repository."""
+    yield tmp_path / "remote.git"

@@ -1,0 +1,172 @@
+"""Config loading: good configs load; every bad config is one line and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfsync.config import load_config
+from tests.conftest import hfsync
+
+GOOD = """
+[[targets]]
+name = "space"
+repo = "owner/app"
+paths = ["core/**", "!core/private/**"]
+exclude = ["*.pyc"]
+
+[[targets]]
+name = "mirror"
+url = "../mirror.git"
+create = true
+paths_ignore = ["docs/**"]
+local_dir = "space"
+remote_dir = "app"
+"""
+
+BAD = [
+    # (id, config text, words the one-line message must contain)
+    (
+        "unknown key",
+        '[[targets]]\nname="a"\nrepo="o/s"\npahts=["x"]\n',
+        ["targets[0].pahts", "unknown key"],
+    ),
+    ("unknown top key", 'target=1\n[[targets]]\nname="a"\nrepo="o/s"\n', ["target", "unknown key"]),
+    ("no targets", "", ["targets", "missing"]),
+    ("empty targets", "targets = []\n", ["targets", "at least 1"]),
+    ("missing name", '[[targets]]\nrepo="o/s"\n', ["targets[0].name", "missing"]),
+    ("repo and url", '[[targets]]\nname="a"\nrepo="o/s"\nurl="x.git"\n', ["exactly one of 'repo'"]),
+    ("neither repo nor url", '[[targets]]\nname="a"\n', ["exactly one of 'repo'"]),
+    (
+        "bad policy",
+        '[[targets]]\nname="a"\nrepo="o/s"\non_conflict="merge"\n',
+        ["on_conflict", "'abort', 'skip' or 'overwrite'", "merge"],
+    ),
+    (
+        "bad repo type",
+        '[[targets]]\nname="a"\nrepo="o/s"\nrepo_type="kernel"\n',
+        ["repo_type", "kernel"],
+    ),
+    ("bad repo id", '[[targets]]\nname="a"\nrepo="o/s/x"\n', ["targets[0].repo", "owner/name"]),
+    (
+        "negative max_delete",
+        '[[targets]]\nname="a"\nrepo="o/s"\nmax_delete=-1\n',
+        ["max_delete", "greater than or equal to 0"],
+    ),
+    (
+        "zero backup_keep",
+        '[[targets]]\nname="a"\nrepo="o/s"\nbackup_keep=0\n',
+        ["backup_keep", "greater than or equal to 1"],
+    ),
+    (
+        "wrong type",
+        '[[targets]]\nname="a"\nrepo="o/s"\nmax_delete="many"\n',
+        ["max_delete", "integer"],
+    ),
+    (
+        "paths not a list",
+        '[[targets]]\nname="a"\nrepo="o/s"\npaths="a/**"\n',
+        ["targets[0].paths", "list"],
+    ),
+    (
+        "paths and paths_ignore",
+        '[[targets]]\nname="a"\nrepo="o/s"\npaths=["a"]\npaths_ignore=["b"]\n',
+        ["only one of", "paths_ignore"],
+    ),
+    (
+        "duplicate names",
+        '[[targets]]\nname="a"\nrepo="o/s"\n[[targets]]\nname="a"\nrepo="o/t"\n',
+        ["unique", "a"],
+    ),
+    (
+        "token in config",
+        '[[targets]]\nname="a"\nrepo="o/s"\ntoken="hf_secret_value"\n',
+        ["targets[0].token", "HF_TOKEN"],
+    ),
+    ("bad toml", "[[targets]\nname=\n", ["not valid TOML"]),
+    ("bad pattern", '[[targets]]\nname="a"\nrepo="o/s"\npaths=["**.c++"]\n', ["paths", "**.c++"]),
+    (
+        "only negative patterns",
+        '[[targets]]\nname="a"\nrepo="o/s"\npaths=["!docs/**"]\n',
+        ["paths", "!"],
+    ),
+    (
+        "missing workflow",
+        '[[targets]]\nname="a"\nrepo="o/s"\nfrom_workflow=".github/workflows/none.yml"\n',
+        ["none.yml"],
+    ),
+    (
+        "dotdot local_dir",
+        '[[targets]]\nname="a"\nrepo="o/s"\nlocal_dir="../x"\n',
+        ["local_dir", ".."],
+    ),
+    ("bad branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="refs/heads/main"\n', ["branch"]),
+    ("bad name", '[[targets]]\nname="my target"\nrepo="o/s"\n', ["targets[0].name"]),
+    (
+        "rollback without wait",
+        '[[targets]]\nname="a"\nrepo="o/s"\nrollback_on_failure=true\n',
+        ["wait_for_build"],
+    ),
+]
+
+
+def test_good_config_loads(tmp_path: Path) -> None:
+    path = tmp_path / "hfsync.toml"
+    path.write_text(GOOD)
+    config = load_config(path)
+    space, mirror = config.targets
+    assert (space.repo, space.repo_type, space.branch, space.max_delete) == (
+        "owner/app",
+        "space",
+        "main",
+        50,
+    )
+    assert (mirror.url, mirror.local_dir, mirror.remote_dir, mirror.create) == (
+        "../mirror.git",
+        "space",
+        "app",
+        True,
+    )
+
+
+def test_pyproject_tool_table(make_repo) -> None:
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname="x"\n\n[[tool.hfsync.targets]]\n'
+            'name="a"\nrepo="o/s"\npaths=["src/**"]\n',
+            "src/a.py": "a",
+            "other.py": "b",
+        }
+    )
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["src/a.py"]
+
+
+@pytest.mark.parametrize(("text", "words"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_config_is_one_line_and_exit_2(make_repo, text: str, words: list[str]) -> None:
+    repo = make_repo({"a.txt": "a"})
+    (repo / "hfsync.toml").write_text(text)
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "hfsync.toml" in lines[0]
+    for word in words:
+        assert word in lines[0]
+    assert "hf_secret_value" not in done.stderr + done.stdout
+
+
+def test_missing_config_says_how_to_fix(make_repo) -> None:
+    repo = make_repo({"a.txt": "a"})
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2
+    assert "hfsync init" in done.stderr
+
+
+def test_unknown_target_name(make_repo) -> None:
+    repo = make_repo({"hfsync.toml": '[[targets]]\nname="a"\nrepo="o/s"\n'})
+    done = hfsync(repo, "ls-files", "--target", "b")
+    assert done.returncode == 2
+    assert "no target named 'b'" in done.stderr

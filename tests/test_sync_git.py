@@ -1,0 +1,133 @@
+"""Git-target behaviour that needs the engine in-process: racing writers, reading from git only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from hfsync.config import load_config
+from hfsync.errors import RemoteError
+from hfsync.remotes import Change
+from hfsync.remotes.git import GitRemote
+from hfsync.scope import scope_for_target
+from hfsync.source import Source, read_source
+from hfsync.sync import SyncOptions, Target, open_target, run_sync
+from tests.conftest import commit_all, git, hfsync, write
+
+
+def open_space(repo: Path) -> Target:
+    config = load_config(repo / "hfsync.toml")
+    target = config.targets[0]
+    scope = scope_for_target(target, repo, config.path)
+    return open_target(target, scope, repo, repo / ".git")
+
+
+@pytest.fixture
+def repo(make_repo, tmp_path: Path) -> Path:
+    remote = tmp_path / "remote.git"
+    return make_repo(
+        {
+            "hfsync.toml": f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n'
+            'paths = ["app/**"]\n',
+            "app/main.py": "print('hello')\n",
+            "app/util.py": "X = 1\n",
+        }
+    )
+
+
+class RacingRemote(GitRemote):
+    """A real git remote where someone else pushes right before hfsync's first push lands."""
+
+    def __init__(self, inner: GitRemote, racer: Path, races: int = 1) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.racer = racer
+        self.races = races
+
+    def commit(
+        self, parent: str | None, change: Change, source: Source, title: str, body: str
+    ) -> str:
+        if self.races:
+            self.races -= 1
+            git(self.racer, "pull", "-q", "--ff-only")
+            write(self.racer, {"app/other.py": f"# pushed by someone else {self.races}\n"})
+            commit_all(self.racer, "concurrent push")
+            git(self.racer, "push", "-q", "origin", "HEAD:main")
+        return super().commit(parent, change, source, title, body)
+
+
+def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
+    target = open_space(repo)
+    run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    racer = tmp_path / "racer"
+    git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
+    write(repo, {"app/util.py": "X = 2\n"})
+    assert isinstance(target.remote, GitRemote)
+    target.remote = RacingRemote(target.remote, racer)
+
+    result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    assert result.attempts == 2
+    log = git(tmp_path / "remote.git", "log", "--format=%s", "main").splitlines()
+    assert log[0].startswith("hfsync: upload 1 file")
+    assert log[1] == "concurrent push"
+    files = git(tmp_path / "remote.git", "ls-tree", "-r", "--name-only", "main").split()
+    assert "app/other.py" in files  # the other writer's commit survived
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2\n"
+
+
+def test_a_remote_that_keeps_moving_gives_up_without_overwriting(
+    repo: Path, tmp_path: Path
+) -> None:
+    target = open_space(repo)
+    run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    racer = tmp_path / "racer"
+    git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
+    write(repo, {"app/util.py": "X = 2\n"})
+    assert isinstance(target.remote, GitRemote)
+    target.remote = RacingRemote(target.remote, racer, races=5)
+
+    with pytest.raises(RemoteError, match="kept moving"):
+        run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 1\n"
+
+
+def test_rev_head_works_from_git_objects_alone(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"app/util.py": "X = 2\n"})
+    commit_all(repo)
+    worktree_plan = hfsync(repo, "run", "--dry-run", "--json", "--rev", "HEAD").stdout
+    for path in ("app/main.py", "app/util.py"):
+        (repo / path).unlink()
+    shutil.rmtree(repo / "app")
+
+    target = open_space(repo)
+    source = read_source(repo, "HEAD", target.scope.includes)
+    result = run_sync(target, source, SyncOptions(rev="HEAD"))
+    assert [op.path for op in result.plan.uploads] == ["app/main.py", "app/util.py"]
+    assert result.commit is not None
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2\n"
+    assert '"app/util.py"' in worktree_plan
+
+
+def test_no_change_plan_over_thousands_of_files_reads_no_content(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    files: dict[str, str | bytes] = {f"app/{i // 100}/{i}.txt": f"file {i}\n" for i in range(3000)}
+    files["hfsync.toml"] = f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n'
+    repo = make_repo(files)
+    write(repo, {f"app/untracked/{i}.txt": f"new {i}\n" for i in range(200)})
+    past = time.time_ns() - 60 * 10**9  # older than the racy-stat window
+    for path in (repo / "app" / "untracked").iterdir():
+        os.utime(path, ns=(past, past))
+    target = open_space(repo)
+    run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+
+    source = read_source(repo, None, target.scope.includes)
+    assert run_sync(open_space(repo), source, SyncOptions()).commit is None
+    assert source.files_read == 0
+
+    commit_all(repo, "add the untracked files")
+    source = read_source(repo, "HEAD", target.scope.includes)
+    assert run_sync(open_space(repo), source, SyncOptions(rev="HEAD")).commit is None
+    assert source.files_read == 0
