@@ -104,6 +104,9 @@ def ls_files(
 @click.option(
     "--prune", is_flag=True, help="Also delete remote files in scope that hfsync did not write."
 )
+@click.option(
+    "--wait", is_flag=True, help="Spaces: wait for the build (also: wait_for_build in the config)."
+)
 def run(
     config_path: Path | None,
     target_name: str | None,
@@ -114,9 +117,11 @@ def run(
     on_conflict: str | None,
     force: bool,
     prune: bool,
+    wait: bool,
 ) -> None:
     """Sync each target once: plan, back up, commit only what changed."""
     from hfsync import render
+    from hfsync.deploy import wait_for_build
     from hfsync.sync import SyncOptions, run_sync
 
     repo_root, config = _repo_and_config(config_path)
@@ -128,11 +133,16 @@ def run(
     for target in _open_targets(repo_root, config, target_name):
         source = _read_source(repo_root, target, source_rev)
         result = run_sync(target, source, options)
-        results.append(result)
         if not as_json:
             render.sync_result(result)
+        report = None
+        if (wait or target.config.wait_for_build) and not dry_run:
+            report = wait_for_build(target, result)
+            if report is not None and not as_json:
+                click.echo(f"{target.config.name}: Space is {report.stage}")
+        results.append({**result.to_dict(), "build": report.to_dict() if report else None})
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+        click.echo(json.dumps(results, indent=2))
 
 
 @cli.command()

@@ -83,7 +83,7 @@ class HashIndex:
         return cls(directory, _read_entries(directory / INDEX_NAME))
 
     def hash_file(
-        self, path: str, file: Path, st: os.stat_result, *, sha256: bool
+        self, path: str, file: str | Path, st: os.stat_result, *, sha256: bool
     ) -> tuple[FileHashes, bool]:
         """The hashes of `file` (stored under repository path `path`, with stat `st`).
 
@@ -125,7 +125,7 @@ class HashIndex:
         self._changed.clear()
 
 
-def _hash_file(path: str, file: Path, *, sha256: bool) -> FileHashes:
+def _hash_file(path: str, file: str | Path, *, sha256: bool) -> FileHashes:
     """Read `file` once, computing xxh3-128, the git blob SHA-1 and (if asked) SHA-256."""
     for _ in range(_READ_ATTEMPTS):
         started_ns = time.time_ns()
@@ -143,7 +143,8 @@ def _hash_file(path: str, file: Path, *, sha256: bool) -> FileHashes:
                 if sha2 is not None:
                     sha2.update(chunk)
             after = os.fstat(stream.fileno())
-        if size == before.st_size and after.st_mtime_ns == before.st_mtime_ns:
+        unchanged = (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        if unchanged and size == before.st_size:
             return FileHashes(
                 size=size,
                 mtime_ns=before.st_mtime_ns,
@@ -169,8 +170,9 @@ def _read_entries(index_file: Path) -> dict[str, FileHashes]:
 def _entry(row: object) -> FileHashes:
     if not isinstance(row, list) or len(row) != len(_ROW_TYPES):
         raise ValueError("malformed hash index entry")
-    if not all(isinstance(value, kind) for value, kind in zip(row, _ROW_TYPES, strict=True)):
-        raise ValueError("malformed hash index entry")
+    for value, kind in zip(row, _ROW_TYPES, strict=True):  # a plain loop: this runs per file
+        if not isinstance(value, kind):
+            raise ValueError("malformed hash index entry")
     return FileHashes(*row)
 
 

@@ -67,7 +67,8 @@ def list_paths(repo_root: Path, rev: str | None) -> list[str]:
     git = _git(repo_root)
     if rev is not None:
         return sorted(_commit_tree(git, _resolve_commit(git, repo_root, rev))[0])
-    return [path for path in sorted(_worktree_listing(git)) if _on_disk(repo_root / path)]
+    root = str(repo_root)
+    return [path for path in sorted(_worktree_listing(git)) if _on_disk(f"{root}/{path}")]
 
 
 def read_source(repo_root: Path, rev: str | None, include: Callable[[str], bool]) -> Source:
@@ -198,11 +199,12 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     listing = _worktree_listing(git)
     in_scope = sorted(path for path in listing if include(path))
     repo_real = Path(os.path.realpath(repo_root))
+    root = str(repo_root)  # plain strings: pathlib would triple the cost of this loop
     stats: dict[str, os.stat_result] = {}
     link_files: dict[str, Path] = {}
     for path in in_scope:
         try:
-            st = os.lstat(repo_root / path)
+            st = os.lstat(f"{root}/{path}")
         except (FileNotFoundError, NotADirectoryError):
             continue  # a tracked file deleted from the working tree
         if stat.S_ISLNK(st.st_mode):
@@ -220,8 +222,11 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         if path in clean:
             files[path] = LocalFile(path, st.st_size, clean[path])
             continue
-        disk = link_files.get(path) or repo_root / path
-        hashes, was_read = index.hash_file(path, disk, st, sha256=False)
+        disk = link_files.get(path) or f"{root}/{path}"
+        try:
+            hashes, was_read = index.hash_file(path, disk, st, sha256=False)
+        except FileNotFoundError:
+            continue  # deleted since it was listed: absent from this snapshot
         reads += was_read
         files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256)
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
@@ -275,33 +280,34 @@ def _converted_by_git(repo_root: Path, git: Git, paths: list[str]) -> set[str]:
     if not paths:
         return set()
     autocrlf = git.config("--get", "core.autocrlf", with_exceptions=False).strip().lower()
+    # --all names only the attributes a path has (set, unset or valued): with few attributes in
+    # the repository the answer is short, and much quicker to produce and parse than asking for
+    # each attribute of each path.
     out = _git_input(
-        repo_root,
-        ["check-attr", "-z", "--stdin", *_ATTRIBUTES],
-        b"".join(os.fsencode(path) + b"\0" for path in paths),
+        repo_root, ["check-attr", "-z", "--stdin", "--all"], os.fsencode("\0".join(paths) + "\0")
     )
-    fields = [os.fsdecode(field) for field in out.split(b"\0")]
+    fields = os.fsdecode(out).split("\0")
     attributes: dict[str, dict[str, str]] = {}
     for at in range(0, len(fields) - 2, 3):
         path, name, value = fields[at : at + 3]
-        attributes.setdefault(path, {})[name] = value
-    return {
-        path
-        for path, values in attributes.items()
-        if _converts(values, autocrlf_on=autocrlf in _AUTOCRLF_ON)
-    }
+        if name in _ATTRIBUTES:
+            attributes.setdefault(path, {})[name] = value
+    autocrlf_on = autocrlf in _AUTOCRLF_ON
+    return {path for path in paths if _converts(attributes.get(path, {}), autocrlf_on=autocrlf_on)}
 
 
 def _converts(values: dict[str, str], *, autocrlf_on: bool) -> bool:
-    def given(name: str) -> bool:
-        return values[name] not in ("unspecified", "unset")
+    """Whether `git add` converts a file with these attributes (absent means unspecified)."""
 
-    if given("filter") or values["ident"] == "set" or given("working-tree-encoding"):
+    def given(name: str) -> bool:  # set or valued: neither unspecified nor unset
+        return values.get(name, "unset") != "unset"
+
+    if given("filter") or given("ident") or given("working-tree-encoding"):
         return True
-    text = values["text"]
+    text = values.get("text")
     if text == "unset":  # `-text` (or `binary`) turns every line-ending conversion off
         return False
-    return given("text") or given("eol") or (autocrlf_on and text == "unspecified")
+    return text is not None or given("eol") or autocrlf_on
 
 
 def _worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
@@ -309,8 +315,10 @@ def _worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
     link = repo_real / path
     target = os.readlink(link)
     real = Path(os.path.realpath(link))
-    if not real.is_relative_to(repo_real) or real.relative_to(repo_real).parts[:1] == (".git",):
+    if not real.is_relative_to(repo_real):
         raise _link_error(path, target, "leaves the repository")
+    if real.relative_to(repo_real).parts[:1] == (".git",):
+        raise _link_error(path, target, "points into the .git directory")
     try:
         st = os.stat(real)
     except OSError:
@@ -451,7 +459,7 @@ def _split_z(out: str) -> list[str]:
     return out.split("\0")[:-1]
 
 
-def _on_disk(file: Path) -> bool:
+def _on_disk(file: str) -> bool:
     try:
         mode = os.lstat(file).st_mode
     except (FileNotFoundError, NotADirectoryError):

@@ -133,12 +133,16 @@ def test_save_drops_entries_of_paths_that_no_longer_exist(tmp_path: Path, git_di
     assert [p.suffix for p in (git_dir / "hfsync").iterdir() if p.suffix == ".tmp"] == []
 
 
-def test_a_failed_save_costs_time_not_the_run(tmp_path: Path, git_dir: Path) -> None:
+def test_a_failed_save_costs_time_not_the_run(
+    tmp_path: Path, git_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (git_dir / "hfsync").write_text("a file where the directory should be")
     index = HashIndex.load(git_dir)
     hash_file(index, write(tmp_path, "a", "a"))
 
-    index.save({"a"})  # logs a warning, raises nothing
+    index.save({"a"})  # raises nothing
+
+    assert "hash index not saved" in caplog.text
 
 
 WRITER = """

@@ -74,6 +74,17 @@ def test_list_paths_rev_lists_the_commits_files(repo: Path) -> None:
     assert list_paths(repo, "HEAD") == ["later.txt", "src/b.py"]
 
 
+def test_submodules_are_not_listed(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{head},vendor/lib")
+    git(repo, "commit", "-q", "-m", "add a submodule")
+    (repo / "vendor" / "lib").mkdir(parents=True)
+
+    assert list_paths(repo, "HEAD") == ["a.txt", "src/b.py"]
+    assert list_paths(repo, None) == ["a.txt", "src/b.py"]
+    assert sorted(read_source(repo, None, everything).files) == ["a.txt", "src/b.py"]
+
+
 def test_names_with_spaces_and_unicode(repo: Path) -> None:
     tracked = ["dir with space/é ü.txt", "日本語.md", "quote\"and'tab\t.txt"]
     for path in tracked:
@@ -211,17 +222,17 @@ def test_hash_index_lives_in_the_git_dir_of_a_linked_worktree(repo: Path, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("attributes", "config"),
+    ("attributes", "config", "files_read"),
     [
-        ("* text=auto\n", {}),
-        ("*.txt eol=crlf\n", {}),
-        ("*.txt filter=upper\n", {"filter.upper.clean": "tr a-z A-Z"}),
-        ("", {"core.autocrlf": "true"}),
+        ("* text=auto\n", {}, 2),
+        ("*.txt eol=crlf\n", {}, 1),
+        ("*.txt filter=upper\n", {"filter.upper.clean": "tr a-z A-Z"}, 1),
+        ("", {"core.autocrlf": "true"}, 2),
     ],
     ids=["text-auto", "eol-crlf", "filter", "autocrlf"],
 )
 def test_a_file_git_filters_is_hashed_from_its_bytes(
-    tmp_path: Path, attributes: str, config: dict[str, str]
+    tmp_path: Path, attributes: str, config: dict[str, str], files_read: int
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     for name, value in config.items():
@@ -240,6 +251,7 @@ def test_a_file_git_filters_is_hashed_from_its_bytes(
     assert source.files["dos.txt"].sha1 == git_blob_sha1(disk)
     assert source.files["dos.txt"].size == len(disk)
     assert source.files["plain.bin"].sha1 == hash_object(repo, "plain.bin")
+    assert source.files_read == files_read  # a file no conversion applies to is git's to vouch for
 
 
 # --- commits ---
@@ -248,8 +260,10 @@ def test_a_file_git_filters_is_hashed_from_its_bytes(
 def test_rev_mode_works_with_the_working_tree_deleted(repo: Path) -> None:
     before = read_source(repo, "HEAD", everything)
     for child in repo.iterdir():
-        if child.name != ".git":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if child.is_dir() and child.name != ".git":
+            shutil.rmtree(child)
+        elif child.is_file():
+            child.unlink()
 
     after = read_source(repo, "HEAD", everything)
 
@@ -301,7 +315,9 @@ def test_symlinks(tmp_path: Path, case: str, rev: str | None) -> None:
 
 def test_symlink_into_the_git_directory_is_refused(repo: Path) -> None:
     (repo / "config-link").symlink_to(".git/config")
-    with pytest.raises(SourceError, match=r"'config-link' -> '\.git/config' leaves the repository"):
+    with pytest.raises(
+        SourceError, match=r"'config-link' -> '\.git/config' points into the \.git directory"
+    ):
         read_source(repo, None, everything)
 
 
