@@ -7,8 +7,17 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from hfsync.sync import Target
+
+# The Hub client reads these at import: keep it on plain LFS (the test Hub has no Xet storage)
+# and away from any telemetry endpoint, before any test module imports it.
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -97,3 +106,15 @@ def hfsync(
 def bare_remote(tmp_path: Path) -> Iterator[Path]:
     """An empty path where a target may create its bare repository."""
     yield tmp_path / "remote.git"
+
+
+def open_first_target(repo: Path) -> Target:
+    """The first target of `repo`'s hfsync.toml, opened in-process."""
+    from hfsync.config import load_config
+    from hfsync.scope import scope_for_target
+    from hfsync.sync import open_target
+
+    config = load_config(repo / "hfsync.toml")
+    target = config.targets[0]
+    scope = scope_for_target(target, repo, config.path)
+    return open_target(target, scope, repo, repo / ".git")

@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.config import load_config
 from hfsync.errors import RemoteError
 from hfsync.remotes import Change
 from hfsync.remotes.git import GitRemote
-from hfsync.scope import scope_for_target
 from hfsync.source import Source, read_source
-from hfsync.sync import SyncOptions, Target, open_target, run_sync
-from tests.conftest import commit_all, git, hfsync, write
-
-
-def open_space(repo: Path) -> Target:
-    config = load_config(repo / "hfsync.toml")
-    target = config.targets[0]
-    scope = scope_for_target(target, repo, config.path)
-    return open_target(target, scope, repo, repo / ".git")
+from hfsync.sync import SyncOptions, run_sync
+from tests.conftest import commit_all, git, hfsync, open_first_target, write
 
 
 @pytest.fixture
@@ -60,7 +51,7 @@ class RacingRemote(GitRemote):
 
 
 def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
-    target = open_space(repo)
+    target = open_first_target(repo)
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     racer = tmp_path / "racer"
     git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
@@ -81,7 +72,7 @@ def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
 def test_a_remote_that_keeps_moving_gives_up_without_overwriting(
     repo: Path, tmp_path: Path
 ) -> None:
-    target = open_space(repo)
+    target = open_first_target(repo)
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     racer = tmp_path / "racer"
     git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
@@ -102,7 +93,7 @@ def test_rev_head_works_from_git_objects_alone(repo: Path, tmp_path: Path) -> No
         (repo / path).unlink()
     shutil.rmtree(repo / "app")
 
-    target = open_space(repo)
+    target = open_first_target(repo)
     source = read_source(repo, "HEAD", target.scope.includes)
     result = run_sync(target, source, SyncOptions(rev="HEAD"))
     assert [op.path for op in result.plan.uploads] == ["app/main.py", "app/util.py"]
@@ -120,14 +111,14 @@ def test_no_change_plan_over_thousands_of_files_reads_no_content(make_repo, tmp_
     past = time.time_ns() - 60 * 10**9  # older than the racy-stat window
     for path in (repo / "app" / "untracked").iterdir():
         os.utime(path, ns=(past, past))
-    target = open_space(repo)
+    target = open_first_target(repo)
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
 
     source = read_source(repo, None, target.scope.includes)
-    assert run_sync(open_space(repo), source, SyncOptions()).commit is None
+    assert run_sync(open_first_target(repo), source, SyncOptions()).commit is None
     assert source.files_read == 0
 
     commit_all(repo, "add the untracked files")
     source = read_source(repo, "HEAD", target.scope.includes)
-    assert run_sync(open_space(repo), source, SyncOptions(rev="HEAD")).commit is None
+    assert run_sync(open_first_target(repo), source, SyncOptions(rev="HEAD")).commit is None
     assert source.files_read == 0

@@ -258,12 +258,22 @@ class HubRemote:
                     f"lost the connection to the Hub while committing: {cause}"
                 ) from None
             raise
-        if commit == parent:
-            raise RemoteError(
-                f"{self.description}: the Hub found nothing to change where the plan did; "
-                "run 'hfsync status' and report this"
-            )
+        self._confirm_own_commit(commit, parent, title)
         return commit
+
+    def _confirm_own_commit(self, commit: str, parent: str | None, title: str) -> None:
+        """Make sure `commit` is the one just written on top of `parent`.
+
+        When every file already has the content sent, the client skips the POST and returns
+        the branch's current head instead, whatever `parent_commit` says; that head may be
+        someone else's commit, which must not be taken for ours.
+        """
+        newest = self.iter_commits(commit)
+        first, second = next(newest, None), next(newest, None)
+        ours = first is not None and first.message.partition("\n")[0] == title
+        on_parent = (second.id if second else None) == parent
+        if not (ours and on_parent):
+            raise RemoteMovedError(f"{self.description} moved and already holds these changes")
 
     def _paths_info(self, commit: str, paths: list[str]) -> dict[str, RemoteFile]:
         from huggingface_hub.hf_api import RepoFile

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 from tests.conftest import commit_all, git, hfsync, write
-from tests.contract.sides import GitSide
+from tests.contract.sides import GitSide, HubSide
+
+Side = GitSide | HubSide
 
 CONFIG = """
 [[targets]]
@@ -24,7 +28,7 @@ backup_keep = 3
 class Project:
     """The user's git repository with an hfsync.toml pointing at the side."""
 
-    def __init__(self, root: Path, side: GitSide) -> None:
+    def __init__(self, root: Path, side: Side) -> None:
         self.root = root
         self.side = side
         root.mkdir()
@@ -42,7 +46,7 @@ class Project:
         return commit_all(self.root, message)
 
     def hfsync(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return hfsync(cwd or self.root, *args)
+        return hfsync(cwd or self.root, *args, env=self.side.env())
 
     def sync(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`hfsync run` that must succeed."""
@@ -56,13 +60,17 @@ class Project:
         return json.loads(done.stdout)[0]["plan"]
 
 
-@pytest.fixture(params=["git"])
-def side(request: pytest.FixtureRequest, tmp_path: Path) -> GitSide:
-    return GitSide(tmp_path)
+@pytest.fixture(params=["git", "hub"])
+def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
+    if request.param == "git":
+        yield GitSide(tmp_path)
+        return
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
+        yield HubSide(hub, WRITE_TOKEN)
 
 
 @pytest.fixture
-def project(tmp_path: Path, side: GitSide) -> Project:
+def project(tmp_path: Path, side: Side) -> Project:
     project = Project(tmp_path / "project", side)
     project.write(
         {

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.conftest import git
+
+if TYPE_CHECKING:
+    from hfsync.testing.hub import TestHub
 
 
 class GitSide:
@@ -23,6 +27,9 @@ class GitSide:
 
     def target_config(self) -> str:
         return f'url = "{self.url}"\ncreate = true'
+
+    def env(self) -> dict[str, str]:
+        return {}
 
     def head(self, branch: str = "main") -> str | None:
         if not self.url.exists():
@@ -77,3 +84,83 @@ class GitSide:
         git(self._editor, "commit", "-q", "-m", message)
         git(self._editor, "push", "-q", "origin", "HEAD:main")
         return git(self._editor, "rev-parse", "HEAD").strip()
+
+
+class HubSide:
+    """A Space on the test Hub as the target; the real Hub client is the person editing it."""
+
+    kind = "hub"
+    repo_id = "user/demo"
+
+    def __init__(self, hub: TestHub, token: str) -> None:
+        from huggingface_hub import HfApi
+
+        self.hub = hub
+        self.token = token
+        self.api = HfApi(endpoint=hub.url, token=token)
+
+    def target_config(self) -> str:
+        return f'repo = "{self.repo_id}"\nrepo_type = "space"\ncreate = true'
+
+    def env(self) -> dict[str, str]:
+        """What the hfsync subprocess needs to reach the test Hub (never the real one)."""
+        return {
+            "HF_ENDPOINT": self.hub.url,
+            "HF_TOKEN": self.token,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+        }
+
+    def head(self, branch: str = "main") -> str | None:
+        from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+        try:
+            info = self.api.repo_info(self.repo_id, repo_type="space", revision=branch)
+        except (RepositoryNotFoundError, RevisionNotFoundError):
+            return None
+        return info.sha
+
+    def files(self, rev: str = "main") -> dict[str, bytes]:
+        """The branch's files as the client downloads them (the Hub's own .gitattributes aside)."""
+        from huggingface_hub.hf_api import RepoFile
+
+        found = {}
+        for entry in self.api.list_repo_tree(
+            self.repo_id, recursive=True, revision=rev, repo_type="space"
+        ):
+            if isinstance(entry, RepoFile) and entry.path != ".gitattributes":
+                local = self.api.hf_hub_download(
+                    self.repo_id, entry.path, revision=rev, repo_type="space"
+                )
+                found[entry.path] = Path(local).read_bytes()
+        return found
+
+    def branches(self) -> dict[str, str]:
+        refs = self.api.list_repo_refs(self.repo_id, repo_type="space")
+        return {ref.name: ref.target_commit for ref in refs.branches}
+
+    def commits(self, rev: str = "main") -> list[str]:
+        return [
+            c.commit_id
+            for c in self.api.list_repo_commits(self.repo_id, repo_type="space", revision=rev)
+        ]
+
+    def changed_paths(self, commit: str) -> list[str]:
+        bare = self.hub.git_dir("space", self.repo_id)
+        out = git(bare, "diff-tree", "--root", "--no-commit-id", "-r", "--name-only", commit)
+        return sorted(out.split())
+
+    def edit(
+        self, files: dict[str, str], deletes: tuple[str, ...] = (), message: str = "web edit"
+    ) -> str:
+        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+        operations: list[CommitOperationAdd | CommitOperationDelete] = [
+            CommitOperationAdd(path_in_repo=name, path_or_fileobj=content.encode())
+            for name, content in files.items()
+        ]
+        operations += [CommitOperationDelete(path_in_repo=name) for name in deletes]
+        info = self.api.create_commit(
+            self.repo_id, operations, commit_message=message, repo_type="space"
+        )
+        return info.oid

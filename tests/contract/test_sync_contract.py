@@ -28,8 +28,13 @@ def test_first_sync_uploads_everything_in_scope_then_nothing(project: Project) -
     assert project.side.branches() == branches
 
 
+def new_backups(project: Project, known: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [b for b in backups_of(project) if b not in known]
+
+
 def test_one_changed_file_is_one_commit_with_one_backup(project: Project) -> None:
     project.sync()
+    known = backups_of(project)  # a Hub repo has a first commit to back up; a new git repo none
     before = project.side.head()
     project.write({"app/util.py": "X = 2\n"})
     project.commit()
@@ -39,7 +44,7 @@ def test_one_changed_file_is_one_commit_with_one_backup(project: Project) -> Non
     assert project.side.commits()[1] == before
     assert project.side.changed_paths(after) == ["app/util.py"]
     assert project.side.files()["app/util.py"] == b"X = 2\n"
-    (backup,) = backups_of(project)
+    (backup,) = new_backups(project, known)
     assert backup["commit"] == before
     assert backup["name"].startswith("hfsync-backup-") and backup["name"].endswith(before[:7])
 
@@ -75,6 +80,7 @@ def test_max_delete_stops_a_mass_deletion_unless_forced(project: Project) -> Non
 
 def test_remote_edit_aborts_with_exit_3_and_a_diff(project: Project) -> None:
     project.sync()
+    known = backups_of(project)
     edit = project.side.edit({"app/main.py": "print('edited on the Hub')\n"})
     project.write({"app/util.py": "X = 3\n"})
     project.commit()
@@ -83,7 +89,7 @@ def test_remote_edit_aborts_with_exit_3_and_a_diff(project: Project) -> None:
     assert done.returncode == 3
     assert "app/main.py" in done.stderr
     assert project.side.head() == edit
-    assert backups_of(project) == []
+    assert backups_of(project) == known
 
     status = project.hfsync("status")
     assert status.returncode == 0
@@ -127,11 +133,12 @@ def test_skip_syncs_the_rest_and_keeps_flagging_the_edit(project: Project) -> No
 
 def test_overwrite_writes_and_the_backup_keeps_the_edit(project: Project) -> None:
     project.sync()
+    known = backups_of(project)
     edit = project.side.edit({"app/main.py": "print('edited on the Hub')\n"})
 
     project.sync("--on-conflict", "overwrite")
     assert project.side.files()["app/main.py"] == b"print('hello')\n"
-    (backup,) = backups_of(project)
+    (backup,) = new_backups(project, known)
     assert backup["commit"] == edit
     assert project.side.files(backup["name"])["app/main.py"] == b"print('edited on the Hub')\n"
 
@@ -139,15 +146,16 @@ def test_overwrite_writes_and_the_backup_keeps_the_edit(project: Project) -> Non
 def test_rollback_restores_a_backup_tree_exactly(project: Project) -> None:
     project.sync()
     first_tree = project.side.files()
+    known = backups_of(project)
     project.write({"app/util.py": "X = 2\n", "app/new.py": "new\n"})
     project.commit()
     project.sync()
-    (backup,) = backups_of(project)
+    (backup,) = new_backups(project, known)
 
     done = project.hfsync("rollback", backup["name"])
     assert done.returncode == 0, done.stderr
     assert project.side.files() == first_tree
-    assert len(backups_of(project)) == 2  # the rollback backed up first
+    assert len(new_backups(project, known)) == 2  # the rollback backed up first
 
     # After a rollback the next sync deploys the source again.
     project.sync()

@@ -1,0 +1,303 @@
+"""Hub-only behaviour, through the real huggingface_hub client against the test Hub:
+request budgets, LFS, Space builds, races and every error a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from huggingface_hub import CommitOperationAdd, HfApi
+
+from hfsync.errors import RemoteMovedError
+from hfsync.remotes import Change
+from hfsync.remotes.hub import HubRemote
+from hfsync.source import Source, read_source
+from hfsync.sync import SyncOptions, SyncResult, run_sync
+from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
+from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
+from tests.conftest import git, hfsync, open_first_target, write
+
+REPO = "user/demo"
+BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[TestHub]:
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
+        yield hub
+
+
+@pytest.fixture
+def api(hub: TestHub) -> HfApi:
+    return HfApi(endpoint=hub.url, token=WRITE_TOKEN)
+
+
+@pytest.fixture
+def env(hub: TestHub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment a user would set: the endpoint and a token (made up)."""
+    values = {"HF_ENDPOINT": hub.url, "HF_TOKEN": WRITE_TOKEN}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def config(extra: str = "", repo: str = REPO) -> str:
+    return f'[[targets]]\nname = "space"\nrepo = "{repo}"\ncreate = true\n{extra}'
+
+
+def sync(repo: Path) -> SyncResult:
+    target = open_first_target(repo)
+    return run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+
+
+def test_request_budget_on_a_5000_file_space(make_repo, hub: TestHub, env, tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"app/{i // 100}/{i}.py": f"X = {i}\n" for i in range(5000)}
+    repo = make_repo({"hfsync.toml": config(), **files})
+    sync(repo)  # the first sync (cold, 5000 uploads)
+
+    write(repo, {"app/7/700.py": "X = 'changed'\n"})
+    hub.control.clear_log()
+    result = sync(repo)
+    log = hub.control.requests()
+    assert result.commit is not None
+    assert len([r for r in log if r.method == "POST" and "/commit/" in r.path]) == 1
+    assert len(log) <= 8, [(r.method, r.path) for r in log]
+
+    hub.control.clear_log()
+    result = sync(repo)
+    log = hub.control.requests()
+    assert result.commit is None
+    assert not [r for r in log if r.method != "GET"], "a no-change run writes nothing"
+    assert len(log) <= 4, [(r.method, r.path) for r in log]
+
+    clone = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    write(clone, {"app/7/700.py": "X = 'changed'\n"})
+    hub.control.clear_log()
+    assert sync(clone).commit is None
+    log = hub.control.requests()
+    tree_pages = len([r for r in log if "/tree/" in r.path])
+    assert tree_pages >= 5
+    assert len(log) <= 4 + tree_pages, [(r.method, r.path) for r in log]
+
+
+def lfs_requests(hub: TestHub) -> list[str]:
+    return [r.path for r in hub.control.requests() if "lfs" in r.path.lower()]
+
+
+def test_big_binary_goes_through_lfs_and_is_left_alone_when_unchanged(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    repo = make_repo({"hfsync.toml": config(), "model.bin": BIG, "app.py": "print(1)\n"})
+    hub.control.clear_log()
+    sync(repo)
+    assert lfs_requests(hub), "the 15 MiB file was uploaded through the LFS path"
+    (entry,) = api.get_paths_info(REPO, ["model.bin"], repo_type="space")
+    assert entry.lfs is not None and entry.lfs.size == len(BIG)
+
+    write(repo, {"app.py": "print(2)\n"})
+    hub.control.clear_log()
+    result = sync(repo)
+    assert [op.path for op in result.plan.uploads] == ["app.py"]
+    assert lfs_requests(hub) == []  # not uploaded again, not even asked about
+
+
+def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    from hfsync.sync import rollback
+
+    repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
+    sync(repo)
+    write(repo, {"model.bin": BIG[::-1]})
+    backup = sync(repo).backup
+    assert backup is not None
+
+    hub.control.clear_log()
+    result = rollback(open_first_target(repo), backup)
+    assert result.commit is not None
+    assert not [p for p in lfs_requests(hub) if "batch" in p or "upload" in p or "part" in p]
+    local = api.hf_hub_download(REPO, "model.bin", repo_type="space")
+    assert Path(local).read_bytes() == BIG
+
+
+def test_failed_build_exits_5_and_rolls_back(make_repo, hub: TestHub, api: HfApi, env) -> None:
+    extra = "wait_for_build = true\nrollback_on_failure = true\nbuild_timeout = 30\n"
+    repo = make_repo({"hfsync.toml": config(extra), "app.py": "print('ok')\n"})
+    first = hfsync(repo, "run", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Space is RUNNING" in first.stdout
+    good = api.repo_info(REPO, repo_type="space").sha
+
+    write(repo, {BUILD_ERROR_MARKER: "broken", "app.py": "print('broken')\n"})
+    done = hfsync(repo, "run", env=env)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "BUILD_ERROR" in done.stderr and "rolled back" in done.stderr
+    assert "RUNNING again" in done.stderr
+    files = {e.path for e in api.list_repo_tree(REPO, repo_type="space", recursive=True)}
+    assert BUILD_ERROR_MARKER not in files
+    assert api.get_space_runtime(REPO).stage == "RUNNING"
+    restored = api.hf_hub_download(REPO, "app.py", repo_type="space", revision="main")
+    assert Path(restored).read_text() == "print('ok')\n"
+    assert api.repo_info(REPO, repo_type="space").sha != good  # a new commit, history kept
+
+
+def test_failed_build_without_rollback_exits_5(make_repo, hub: TestHub, env) -> None:
+    repo = make_repo({"hfsync.toml": config("wait_for_build = true\n"), "app.py": "x"})
+    assert hfsync(repo, "run", env=env).returncode == 0
+    hub.control.set_next_build_result(REPO, "RUNTIME_ERROR")
+    write(repo, {"app.py": "y"})
+    done = hfsync(repo, "run", env=env)
+    assert done.returncode == 5
+    assert "RUNTIME_ERROR" in done.stderr and "hfsync rollback" in done.stderr
+
+
+class RacingHubRemote(HubRemote):
+    """The real Hub remote; someone else commits right before hfsync's first commit."""
+
+    def __init__(self, inner: HubRemote, api: HfApi) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.other = api
+        self.raced = False
+
+    def commit(
+        self, parent: str | None, change: Change, source: Source, title: str, body: str
+    ) -> str:
+        if not self.raced:
+            self.raced = True
+            add = CommitOperationAdd(path_in_repo="other.txt", path_or_fileobj=b"someone else\n")
+            self.other.create_commit(REPO, [add], commit_message="concurrent", repo_type="space")
+        return super().commit(parent, change, source, title, body)
+
+
+def test_a_racing_commit_on_the_hub_is_never_lost(make_repo, hub: TestHub, api: HfApi, env) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    sync(repo)
+    write(repo, {"app.py": "2"})
+    target = open_first_target(repo)
+    assert isinstance(target.remote, HubRemote)
+    target.remote = RacingHubRemote(target.remote, api)
+    result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    assert result.attempts == 2
+    titles = [c.title for c in api.list_repo_commits(REPO, repo_type="space")]
+    assert titles[1] == "concurrent" and titles[0].startswith("hfsync:")
+    files = {e.path for e in api.list_repo_tree(REPO, repo_type="space")}
+    assert "other.txt" in files
+
+
+def test_stale_parent_is_refused_by_the_hub(make_repo, hub: TestHub, api: HfApi, env) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    sync(repo)
+    target = open_first_target(repo)
+    remote = target.remote
+    assert isinstance(remote, HubRemote)
+    old = remote.head()
+    assert old is not None
+    api.create_commit(
+        REPO, [CommitOperationAdd("b.txt", b"b")], commit_message="web", repo_type="space"
+    )
+    source = read_source(repo, None, target.scope.includes)
+    local = source.files["app.py"]
+    with pytest.raises(RemoteMovedError):
+        remote.commit(old, Change(uploads=(("app.py", local),), deletes=()), source, "t", "b")
+
+
+def test_a_dropped_commit_connection_is_replanned_without_duplicates(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    sync(repo)
+    before = len(api.list_repo_commits(REPO, repo_type="space"))
+    write(repo, {"app.py": "2"})
+    hub.control.inject("/commit/", method="POST", drop=True)
+    result = sync(repo)
+    assert result.commit is not None and result.attempts == 2
+    assert len(api.list_repo_commits(REPO, repo_type="space")) == before + 1
+
+
+def test_a_503_on_preupload_is_retried_by_the_client(make_repo, hub: TestHub, env) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    hub.control.inject("/preupload/", status=503, times=1)
+    assert sync(repo).commit is not None
+
+
+def test_a_short_rate_limit_is_waited_out(make_repo, hub: TestHub, env) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    sync(repo)
+    write(repo, {"app.py": "2"})
+    hub.control.inject("/commit/", method="POST", status=429, retry_after=1)
+    assert sync(repo).commit is not None
+
+
+# -- errors a user can act on: one line, exit 4, the token never shown ---------------------------
+
+
+def run_cli(repo: Path, hub: TestHub, token: str | None) -> tuple[int, str]:
+    env = {"HF_ENDPOINT": hub.url}
+    if token is not None:
+        env["HF_TOKEN"] = token
+    done = hfsync(repo, "run", env=env)
+    output = done.stdout + done.stderr
+    if token:
+        assert token not in output
+    return done.returncode, done.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        (None, "HF_TOKEN"),
+        ("hf_not_a_real_token", "rejected the token"),
+        (READ_TOKEN, "write access"),
+    ],
+    ids=["missing token", "bad token", "read-only token"],
+)
+def test_token_errors(make_repo, hub: TestHub, token: str | None, words: str) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    code, message = run_cli(repo, hub, token)
+    assert code == 4
+    assert words in message and len(message.splitlines()) == 1
+
+
+def test_missing_repo_offers_create(make_repo, hub: TestHub) -> None:
+    repo = make_repo({"hfsync.toml": config().replace("create = true\n", ""), "app.py": "1"})
+    code, message = run_cli(repo, hub, WRITE_TOKEN)
+    assert code == 4 and "create = true" in message
+
+
+def test_missing_branch(make_repo, hub: TestHub, api: HfApi) -> None:
+    api.create_repo(REPO, repo_type="space", space_sdk="gradio")
+    text = f'[[targets]]\nname = "space"\nrepo = "{REPO}"\nbranch = "dev"\n'
+    repo = make_repo({"hfsync.toml": text, "app.py": "1"})
+    code, message = run_cli(repo, hub, WRITE_TOKEN)
+    assert code == 4 and "branch 'dev' does not exist" in message
+
+
+def test_long_rate_limit_exits_4_with_the_wait(make_repo, hub: TestHub) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
+    write(repo, {"app.py": "2"})
+    hub.control.inject("/commit/", method="POST", status=429, retry_after=600)
+    code, message = run_cli(repo, hub, WRITE_TOKEN)
+    assert code == 4 and "600 s" in message
+
+
+def test_server_error_on_commit_writes_nothing(make_repo, hub: TestHub, api: HfApi) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
+    head = api.repo_info(REPO, repo_type="space").sha
+    write(repo, {"app.py": "2"})
+    hub.control.inject("/commit/", method="POST", status=500)
+    code, message = run_cli(repo, hub, WRITE_TOKEN)
+    assert code == 4 and "500" in message
+    assert api.repo_info(REPO, repo_type="space").sha == head
+
+
+def test_unreachable_hub(make_repo, hub: TestHub) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    url = hub.url
+    hub.stop()
+    done = hfsync(repo, "run", env={"HF_ENDPOINT": url, "HF_TOKEN": WRITE_TOKEN})
+    assert done.returncode == 4
+    assert "cannot reach the Hub" in done.stderr
