@@ -52,11 +52,9 @@ class SyncOptions:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Both sides and the base at one moment, and the plan made from them."""
+    """The plan made from both sides and the base, and the remote head it was made on."""
 
     head: str | None
-    tree: dict[str, RemoteFile]
-    base: Base | None
     plan: Plan
 
 
@@ -140,7 +138,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     local = local_files(target, source)
     base = recover_base(target, head)
     plan = make_plan(local, tree, base, target.scope.includes_remote, head, policy)
-    return Snapshot(head=head, tree=tree, base=base, plan=plan)
+    return Snapshot(head=head, plan=plan)
 
 
 def run_sync(

@@ -1,0 +1,1 @@
+"""Test helpers shipped with hfsync (a local Hub-compatible server, fixtures)."""

@@ -1,0 +1,71 @@
+"""Which repo and revision a request may reach, refused the way the Hub refuses.
+
+* A bad token gets 401 everywhere (with `RepoNotFound` on repo endpoints).
+* Public repos are readable by anyone; a private repo is readable by its owner only. Anyone else
+  sees it as missing: 401 without a token, 404 with one (always `RepoNotFound`).
+* Writing needs a token (401), of the repo's owner (403), with the `write` role (403).
+"""
+
+from __future__ import annotations
+
+from .errors import BAD_CREDENTIALS, HubError, repo_not_found, revision_not_found
+from .naming import RepoKey, is_valid_name
+from .routing import Params
+from .state import HubState
+from .storage import Repo
+from .web import HubRequest
+
+
+def repo_key(params: Params) -> RepoKey:
+    """The repo a route names; an impossible name is simply a missing repo."""
+    key = RepoKey(params["repo_type"], params["namespace"], params["name"])
+    if not (is_valid_name(key.namespace) and is_valid_name(key.name)):
+        raise repo_not_found()
+    return key
+
+
+def readable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
+    credentials = request.credentials
+    if credentials.invalid:
+        raise repo_not_found(401, BAD_CREDENTIALS)
+    repo = hub.store.get(repo_key(params))
+    owner = credentials.identity.user if credentials.identity else None
+    if repo is None or (repo.meta.private and owner != repo.key.namespace):
+        raise repo_not_found(404 if credentials.identity else 401)
+    return repo
+
+
+def writable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
+    repo = readable_repo(hub, request, params)
+    identity = request.credentials.identity
+    if identity is None:
+        raise repo_not_found(401, "You must be authenticated to write to this repository")
+    require_write_access(identity.user, identity.can_write, repo.key)
+    return repo
+
+
+def require_write_access(user: str, can_write: bool, key: RepoKey) -> None:
+    if user != key.namespace:
+        raise HubError(403, f"You don't have the rights to write to {key.repo_type} {key.repo_id}")
+    if not can_write:
+        raise HubError(
+            403, "This action needs a token with the 'write' role; the token used is read-only"
+        )
+
+
+def require_identity(request: HubRequest) -> tuple[str, bool]:
+    """(user, can_write) of a valid token, or a plain 401 (for endpoints outside any repo)."""
+    credentials = request.credentials
+    if credentials.invalid:
+        raise HubError(401, BAD_CREDENTIALS)
+    if credentials.identity is None:
+        raise HubError(401, "You must be authenticated to do this")
+    return credentials.identity.user, credentials.identity.can_write
+
+
+def resolve_revision(repo: Repo, revision: str) -> str:
+    """The commit `revision` names in `repo`, or the Hub's `RevisionNotFound`."""
+    commit = repo.resolve(revision)
+    if commit is None:
+        raise revision_not_found(revision)
+    return commit

@@ -1,0 +1,168 @@
+"""Preupload and commit (hub-api §5.2, §5.5, §5.6, §5.8).
+
+A commit is atomic: the payload is parsed and checked (sizes, LFS objects) and its blobs are
+written before the repo lock is taken; under the lock the parent is checked against the branch
+head, the operations are applied and the ref is moved with compare-and-swap. Any error leaves the
+branch where it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from .access import readable_repo, resolve_revision, writable_repo
+from .api_spaces import start_space_build
+from .commit_ops import (
+    AddLfs,
+    AddRegular,
+    CommitPayload,
+    apply_operations,
+    clean_path,
+    parse_payload,
+)
+from .errors import HubError, bad_request, revision_not_found
+from .lfs_store import pointer_text
+from .routing import Params, Route, api_routes
+from .state import HubState
+from .storage import DEFAULT_BRANCH, Repo, user_identity
+from .upload_rules import (
+    REGULAR_FILE_LIMIT,
+    TOO_LARGE_MESSAGE,
+    LfsAttributes,
+    ignore_spec,
+    upload_mode,
+)
+from .web import HubRequest, json_response
+
+STALE_PARENT_MESSAGE = (
+    "The branch was updated since you opened this page. Please refresh and try again."
+)
+
+
+def preupload(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = readable_repo(hub, request, params)
+    commit = resolve_revision(repo, params["revision"])
+    snapshot = repo.snapshot(commit)
+    body = request.json_object()
+    files = body.get("files")
+    if not isinstance(files, list):
+        raise bad_request("`files` must be a list")
+
+    def text_of(path: str) -> str:
+        entry = snapshot.file(path)
+        return repo.read_blob(entry.oid).decode(errors="replace") if entry and not entry.lfs else ""
+
+    attributes = LfsAttributes(text_of(".gitattributes"))
+    gitignore = body.get("gitIgnore")
+    ignored = ignore_spec(gitignore if isinstance(gitignore, str) else text_of(".gitignore"))
+    answers = []
+    for item in files:
+        if not isinstance(item, dict):
+            raise bad_request("Each file must be an object with `path`, `sample` and `size`")
+        path, size = clean_path(item.get("path")), item.get("size")
+        if not isinstance(size, int) or size < 0:
+            raise bad_request(f"Invalid size for {path}")
+        try:
+            sample = base64.b64decode(item.get("sample") or "", validate=True)
+        except binascii.Error as error:
+            raise bad_request(f"Invalid base64 sample for {path}") from error
+        answer: dict[str, Any] = {
+            "path": item["path"],
+            "uploadMode": upload_mode(path, size, sample, attributes),
+            "shouldIgnore": bool(ignored and ignored.match_file(path)),
+        }
+        existing = snapshot.file(path)
+        if existing:
+            # The remote id the client compares with its own: SHA-256 for LFS, blob SHA-1 else.
+            answer["oid"] = existing.hub_oid
+        answers.append(answer)
+    return json_response({"files": answers, "commitOid": commit})
+
+
+def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = writable_repo(hub, request, params)
+    key = repo.key
+    hub.control.check_commit_rate(key.repo_id)
+    payload = parse_payload(request.http.get_data())
+    create_pr = request.flag("create_pr")
+    revision = params["revision"]
+    branch_ref = _branch_ref(revision)
+    blobs = _write_blobs(hub, repo, payload)
+    author = user_identity(request.user or "")
+    with repo.lock:
+        head = repo.refs().get(branch_ref)
+        if head is None:
+            raise revision_not_found(revision)
+        parent = head
+        if create_pr:
+            # A new `refs/pr/N` starting at the pinned parent (the PR's base) or the head.
+            target_ref = _new_pr_ref(repo)
+            if payload.parent_commit:
+                parent = resolve_revision(repo, payload.parent_commit)
+        else:
+            target_ref = branch_ref
+            if payload.parent_commit and not head.startswith(payload.parent_commit):
+                raise HubError(412, STALE_PARENT_MESSAGE)
+        files = {entry.path: (entry.mode, entry.oid) for entry in repo.snapshot(parent).files()}
+        new_files = apply_operations(files, payload.operations, blobs)
+        commit_id = repo.write_commit(
+            target_ref, parent, new_files, payload.message, author, new_ref=create_pr
+        )
+    hub.control.record_commit(key.repo_id)
+    if key.repo_type == "space" and target_ref == f"refs/heads/{DEFAULT_BRANCH}":
+        start_space_build(hub, repo, commit_id)
+    web_url = key.web_url(request.base_url)
+    data: dict[str, Any] = {
+        "success": True,
+        "commitOid": commit_id,
+        "commitUrl": f"{web_url}/commit/{commit_id}",
+        "hookOutput": "",
+    }
+    if create_pr:
+        data["pullRequestUrl"] = f"{web_url}/discussions/{target_ref.rsplit('/', 1)[1]}"
+    return json_response(data)
+
+
+def _branch_ref(revision: str) -> str:
+    """The ref a commit to `revision` moves: a branch or an existing `refs/pr/N`."""
+    if revision.startswith("refs/pr/") or revision.startswith("refs/heads/"):
+        return revision
+    return f"refs/heads/{revision}"
+
+
+def _new_pr_ref(repo: Repo) -> str:
+    numbers = [int(ref.rsplit("/", 1)[1]) for ref in repo.refs() if ref.startswith("refs/pr/")]
+    return f"refs/pr/{max(numbers, default=0) + 1}"
+
+
+def _write_blobs(hub: HubState, repo: Repo, payload: CommitPayload) -> dict[str, str]:
+    """Check every addition, then store all their blobs at once; path -> blob id."""
+    contents: dict[str, bytes] = {}
+    for operation in payload.operations:
+        if isinstance(operation, AddRegular):
+            if len(operation.content) > REGULAR_FILE_LIMIT:
+                raise bad_request(TOO_LARGE_MESSAGE)
+            contents[operation.path] = operation.content
+        elif isinstance(operation, AddLfs):
+            stored_size = hub.lfs.size(operation.oid)
+            if stored_size is None:
+                raise bad_request(
+                    f"LFS object {operation.oid} for {operation.path} was never uploaded"
+                )
+            if operation.size is not None and operation.size != stored_size:
+                raise bad_request(
+                    f"LFS object {operation.oid} has size {stored_size}, not {operation.size}"
+                )
+            contents[operation.path] = pointer_text(operation.oid, stored_size)
+    return dict(zip(contents, repo.write_blobs(list(contents.values())), strict=True))
+
+
+def routes() -> list[Route]:
+    return [
+        *api_routes("POST", "preupload/{revision}", preupload),
+        *api_routes("POST", "commit/{revision}", commit),
+    ]

@@ -1,0 +1,45 @@
+"""File downloads: `HEAD`/`GET /[datasets/|spaces/]{ns}/{name}/resolve/{rev}/{path}` (hub-api §8.1).
+
+LFS content is served directly with 200 (no CDN redirect), with the Hub's `X-Linked-*` headers.
+Never any `X-Xet-*` header: the client would switch to Xet downloads.
+"""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
+
+from .access import readable_repo, resolve_revision
+from .errors import entry_not_found
+from .routing import Params, Route, git_routes
+from .state import HubState
+from .web import HubRequest
+
+
+def resolve_file(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = readable_repo(hub, request, params)
+    commit = resolve_revision(repo, params["revision"])
+    entry = repo.snapshot(commit).file(params["path"])
+    if entry is None:
+        raise entry_not_found("Entry not found", commit)
+    headers = {"X-Repo-Commit": commit}
+    if entry.lfs:
+        etag = entry.lfs.oid
+        headers.update({"X-Linked-Etag": f'"{etag}"', "X-Linked-Size": str(entry.size)})
+        body = wrap_file(request.http.environ, hub.lfs.open(entry.lfs.oid))
+        response = Response(
+            body, headers=headers, mimetype="application/octet-stream", direct_passthrough=True
+        )
+        response.content_length = entry.size
+    else:
+        etag = entry.oid
+        response = Response(
+            repo.read_blob(entry.oid), headers=headers, mimetype="application/octet-stream"
+        )
+    response.set_etag(etag)
+    # Honours `Range: bytes=N-`, which the client sends to resume a download.
+    return response.make_conditional(request.http, accept_ranges=True, complete_length=entry.size)
+
+
+def routes() -> list[Route]:
+    return git_routes("GET HEAD", "resolve/{revision}/{path*}", resolve_file)

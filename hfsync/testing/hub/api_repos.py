@@ -1,0 +1,147 @@
+"""Create, delete and describe repos (hub-api §3.1, §3.6)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from .access import (
+    readable_repo,
+    require_identity,
+    require_write_access,
+    resolve_revision,
+    writable_repo,
+)
+from .api_spaces import space_runtime
+from .errors import HubError
+from .naming import REPO_TYPES, RepoKey, is_valid_name, is_valid_namespace, space_subdomain
+from .routing import Params, Route, api_routes, route
+from .runtime import BuildResult
+from .snapshot import Entry
+from .state import HubState
+from .storage import DEFAULT_BRANCH, RepoExistsError, RepoMeta, hub_date
+from .web import HubRequest, json_response
+
+SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
+
+
+def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
+    user, can_write = require_identity(request)
+    body = request.json_object()
+    repo_type = body.get("type") or "model"
+    name, namespace = body.get("name"), body.get("organization") or user
+    if repo_type not in REPO_TYPES:
+        raise HubError(400, f"Invalid repo type {repo_type!r}")
+    if not (isinstance(name, str) and is_valid_name(name) and isinstance(namespace, str)):
+        raise HubError(400, f"Invalid repo name {name!r}")
+    if not is_valid_namespace(namespace):
+        raise HubError(400, f"Invalid namespace {namespace!r}")
+    key = RepoKey(repo_type, namespace, name)
+    sdk = body.get("sdk")
+    if repo_type == "space" and sdk not in SPACE_SDKS:
+        raise HubError(400, f"Invalid Space SDK {sdk!r}: expected one of {', '.join(SPACE_SDKS)}")
+    require_write_access(user, can_write, key)
+    url = key.web_url(request.base_url)
+    # The 2.x client sends `visibility`; a "protected" Space's files are private.
+    private = body.get("private") is True or body.get("visibility") in ("private", "protected")
+    meta = RepoMeta(
+        private=private,
+        created_at=hub_date(time.time()),
+        sdk=sdk if repo_type == "space" else None,
+        hardware=body.get("hardware") if repo_type == "space" else None,
+    )
+    try:
+        repo = hub.store.create(key, meta)
+    except RepoExistsError:
+        # The client reads `url` from the 409 body when `exist_ok=True` (hub-api §3.6).
+        raise HubError(
+            409, f"You already created this {repo_type} repo", extra={"url": url}
+        ) from None
+    if repo_type == "space":
+        commit = repo.resolve(DEFAULT_BRANCH)
+        assert commit is not None
+        hub.runtimes.settle(key.repo_id, commit, BuildResult("NO_APP_FILE"))
+        for item in body.get("secrets") or []:
+            hub.space_settings.set_secret(
+                key.repo_id, item["key"], item["value"], item.get("description")
+            )
+        for item in body.get("variables") or []:
+            hub.space_settings.set_variable(
+                key.repo_id, item["key"], item["value"], item.get("description")
+            )
+    return json_response({"url": url, "name": key.repo_id, "id": key.repo_id})
+
+
+def delete_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
+    require_identity(request)
+    body = request.json_object()
+    user = request.user
+    name, namespace = body.get("name"), body.get("organization") or user
+    repo_type = body.get("type") or "model"
+    if repo_type not in REPO_TYPES or not isinstance(name, str) or not isinstance(namespace, str):
+        raise HubError(400, "Invalid repo type or name")
+    repo_params = {"repo_type": repo_type, "namespace": namespace, "name": name}
+    repo = writable_repo(hub, request, repo_params)
+    hub.store.delete(repo.key)
+    hub.runtimes.forget(repo.key.repo_id)
+    hub.space_settings.forget(repo.key.repo_id)
+    return json_response({})
+
+
+def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = readable_repo(hub, request, params)
+    commit = resolve_revision(repo, params.get("revision", DEFAULT_BRANCH))
+    snapshot = repo.snapshot(commit)
+    head = repo.log(commit, limit=1)[0]
+    blobs = request.flag("blobs")
+    key = repo.key
+    data: dict[str, Any] = {
+        "_id": key.repo_id,
+        "id": key.repo_id,
+        "author": key.namespace,
+        "sha": commit,
+        "lastModified": hub_date(head.timestamp),
+        "createdAt": repo.meta.created_at,
+        "private": repo.meta.private,
+        "gated": False,
+        "disabled": False,
+        "likes": 0,
+        "tags": [],
+        "siblings": [_sibling(entry, blobs) for entry in snapshot.files()],
+    }
+    if key.repo_type == "space":
+        subdomain = space_subdomain(key)
+        data.update(
+            sdk=repo.meta.sdk,
+            host=f"https://{subdomain}.hf.space",
+            subdomain=subdomain,
+            models=[],
+            datasets=[],
+            runtime=space_runtime(hub, repo),
+        )
+    return json_response(data)
+
+
+def _sibling(entry: Entry, blobs: bool) -> dict[str, Any]:
+    if not blobs:
+        return {"rfilename": entry.path}
+    sibling: dict[str, Any] = {"rfilename": entry.path, "size": entry.size, "blobId": entry.oid}
+    if entry.lfs:
+        # Siblings name the LFS hash `sha256` where tree entries say `oid` (hub-api §3.1).
+        sibling["lfs"] = {
+            "sha256": entry.lfs.oid,
+            "size": entry.lfs.size,
+            "pointerSize": entry.lfs.pointer_size,
+        }
+    return sibling
+
+
+def routes() -> list[Route]:
+    return [
+        route("POST", "api/repos/create", create_repo),
+        route("DELETE", "api/repos/delete", delete_repo),
+        *api_routes("GET", "", repo_info),
+        *api_routes("GET", "revision/{revision*}", repo_info),
+    ]

@@ -1,0 +1,203 @@
+"""What tests steer and observe: injected faults, the request log, the commit rate limit and the
+result of the next Space build. Thread-safe; used in-process and through `/_testhub/...`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import HubError
+
+BUILD_RESULTS = ("RUNNING", "BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE")
+_HOUR = 3600.0
+
+
+@dataclass
+class Fault:
+    """Misbehave on the next `times` requests whose method and path match.
+
+    `method` is an HTTP method or "*"; `path` a regex searched in the raw request path (no query).
+    In order: wait `latency` seconds, then drop the connection without an answer (`drop`), or
+    answer `status` (plus `Retry-After: <retry_after>` and/or
+    `RateLimit: "api";r=0;t=<rate_limit_reset>`), or, with neither, serve the request normally.
+    """
+
+    path: str
+    method: str = "*"
+    status: int | None = None
+    times: int = 1
+    latency: float = 0.0
+    drop: bool = False
+    retry_after: int | None = None
+    rate_limit_reset: int | None = None
+    message: str | None = None
+    hits: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.path)
+        if self.status is None and not self.drop and not self.latency:
+            raise ValueError("A fault needs a status, drop=True or a latency")
+
+    def matches(self, method: str, path: str) -> bool:
+        method_ok = self.method == "*" or self.method.upper() == method.upper()
+        return method_ok and self._pattern.search(path) is not None
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        if self.rate_limit_reset is not None:
+            headers["RateLimit"] = f'"api";r=0;t={self.rate_limit_reset}'
+            headers["RateLimit-Policy"] = '"fixed window";"api";q=500;w=300'
+        return headers
+
+    def error(self) -> HubError:
+        assert self.status is not None
+        message = self.message or f"Injected fault: HTTP {self.status}"
+        return HubError(self.status, message, headers=self.headers())
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the hub answered (or dropped: `status` None). Never holds a token."""
+
+    method: str
+    path: str
+    query: str
+    status: int | None
+    user: str | None
+    fault: bool
+    headers: dict[str, str]
+    time: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "user": self.user,
+            "fault": self.fault,
+            "headers": self.headers,
+            "time": self.time,
+        }
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    stage: str
+    error_message: str | None = None
+
+
+class Control:
+    """Faults, request log, commit rate limit and scripted Space builds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self._log: list[RequestRecord] = []
+        self._commits_per_hour: int | None = None
+        self._commit_times: dict[str, deque[float]] = {}
+        self._next_builds: dict[str, BuildResult] = {}
+
+    # Faults ---------------------------------------------------------------------------------
+    def add_fault(self, fault: Fault) -> Fault:
+        """Arm `fault`; faults are tried in the order they were added."""
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def inject(self, path: str, **options: Any) -> Fault:
+        """Shortcut: `control.inject("/preupload/", status=503, times=2)`."""
+        return self.add_fault(Fault(path=path, **options))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The first armed fault matching the request, counted as used (internal)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.hits < fault.times and fault.matches(method, path):
+                    fault.hits += 1
+                    return fault
+        return None
+
+    # Request log ----------------------------------------------------------------------------
+    def record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._log.append(record)
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
+        """Logged requests, oldest first; filter by method and by a regex searched in the path."""
+        with self._lock:
+            records = list(self._log)
+        return [
+            record
+            for record in records
+            if (method is None or record.method == method.upper())
+            and (path is None or re.search(path, record.path))
+        ]
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        return len(self.requests(method, path))
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    # Commit rate limit ----------------------------------------------------------------------
+    def set_commit_rate_limit(self, commits_per_hour: int | None) -> None:
+        """Answer 429 once a repo got this many commits in the last hour (None: no limit)."""
+        with self._lock:
+            self._commits_per_hour = commits_per_hour
+            self._commit_times.clear()
+
+    def check_commit_rate(self, repo_id: str) -> None:
+        """Raise the Hub's 429 if `repo_id` is over the limit (internal)."""
+        with self._lock:
+            limit = self._commits_per_hour
+            if limit is None:
+                return
+            times = self._commit_times.setdefault(repo_id, deque())
+            while times and times[0] < time.monotonic() - _HOUR:
+                times.popleft()
+            if len(times) >= limit:
+                raise HubError(
+                    429,
+                    f"You have exceeded the rate limit for repository commits ({limit} per hour)",
+                )
+
+    def record_commit(self, repo_id: str) -> None:
+        with self._lock:
+            if self._commits_per_hour is not None:
+                self._commit_times.setdefault(repo_id, deque()).append(time.monotonic())
+
+    # Space builds ---------------------------------------------------------------------------
+    def set_next_build_result(
+        self, repo_id: str, stage: str, error_message: str | None = None
+    ) -> None:
+        """The next build of Space `repo_id` ends in `stage` whatever its files say."""
+        if stage not in BUILD_RESULTS:
+            raise ValueError(f"Build result must be one of {', '.join(BUILD_RESULTS)}")
+        with self._lock:
+            self._next_builds[repo_id] = BuildResult(stage, error_message)
+
+    def pop_next_build_result(self, repo_id: str) -> BuildResult | None:
+        with self._lock:
+            return self._next_builds.pop(repo_id, None)
+
+    def reset(self) -> None:
+        """Forget faults, the log, the rate limit and scripted builds."""
+        with self._lock:
+            self._faults.clear()
+            self._log.clear()
+            self._commits_per_hour = None
+            self._commit_times.clear()
+            self._next_builds.clear()

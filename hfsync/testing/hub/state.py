@@ -1,0 +1,57 @@
+"""Everything the request handlers share: storage, tokens, control and Space state."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from .auth import TokenRegistry, TokenSpec
+from .control import Control
+from .lfs_store import LfsStore
+from .runtime import SpaceRuntimes
+from .space_settings import SpaceSettings
+from .storage import RepoStore
+
+DEFAULT_PAGE_SIZE = 1000
+# The Hub serves at most 50 entries per page when `expand=true` asks for last commits.
+EXPANDED_PAGE_SIZE = 50
+
+
+class HubState:
+    """The hub's data and settings, independent of HTTP."""
+
+    def __init__(
+        self,
+        root: Path,
+        tokens: Iterable[TokenSpec],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        build_seconds: float = 0.3,
+        build_polls: int | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.root = root
+        self.store = RepoStore(root)
+        self.lfs = LfsStore(root)
+        self.tokens = TokenRegistry(tokens)
+        self.control = Control()
+        self.runtimes = SpaceRuntimes(self.control, build_seconds, build_polls)
+        self.space_settings = SpaceSettings()
+        self.page_size = page_size
+        # Set on shutdown so that injected latencies stop waiting.
+        self.stopping = threading.Event()
+
+    @property
+    def expanded_page_size(self) -> int:
+        return min(self.page_size, EXPANDED_PAGE_SIZE)
+
+    def reset(self, *, repos: bool) -> None:
+        """Back to a fresh hub: control state, Space state and, with `repos`, every repo."""
+        self.control.reset()
+        self.runtimes.reset()
+        self.space_settings.reset()
+        self.lfs.clear_pending()
+        if repos:
+            self.store.wipe()

@@ -1,0 +1,256 @@
+"""Repos as real bare git repositories under `<root>/{models,datasets,spaces}/<ns>/<name>.git`.
+
+Commits, branches and tags are git objects and refs, so `git --git-dir=... log` shows the history.
+Writers hold the repo's lock and move refs with compare-and-swap (`git update-ref <new> <old>`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import git
+from .naming import API_SEGMENT, RepoKey
+from .snapshot import Snapshot
+
+DEFAULT_BRANCH = "main"
+_META_FILE = "testhub.json"
+_SNAPSHOT_CACHE_SIZE = 64
+
+# The LFS patterns of the `.gitattributes` a new repo starts with (the Hub's usual defaults).
+_LFS_PATTERNS = [
+    "*.7z",
+    "*.arrow",
+    "*.bin",
+    "*.bz2",
+    "*.ckpt",
+    "*.ftz",
+    "*.gz",
+    "*.h5",
+    "*.joblib",
+    "*.lfs.*",
+    "*.mlmodel",
+    "*.model",
+    "*.msgpack",
+    "*.npy",
+    "*.npz",
+    "*.onnx",
+    "*.ot",
+    "*.parquet",
+    "*.pb",
+    "*.pickle",
+    "*.pkl",
+    "*.pt",
+    "*.pth",
+    "*.rar",
+    "*.safetensors",
+    "saved_model/**/*",
+    "*.tar.*",
+    "*.tar",
+    "*.tflite",
+    "*.tgz",
+    "*.wasm",
+    "*.xz",
+    "*.zip",
+    "*.zst",
+    "*tfevents*",
+]
+DEFAULT_GITATTRIBUTES = "".join(
+    f"{pattern} filter=lfs diff=lfs merge=lfs -text\n" for pattern in _LFS_PATTERNS
+)
+
+
+def hub_date(timestamp: float) -> str:
+    """The Hub's date format: UTC, milliseconds, `Z` suffix (the client rejects `+00:00`)."""
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp))
+        + f".{int(timestamp % 1 * 1000):03d}Z"
+    )
+
+
+def user_identity(user: str) -> tuple[str, str]:
+    """Git author (name, email) for commits made by hub user `user`."""
+    return user, f"{user}@users.testhub.invalid"
+
+
+@dataclass
+class RepoMeta:
+    """Settings the Hub keeps outside git, persisted as JSON inside the bare repo."""
+
+    private: bool
+    created_at: str
+    sdk: str | None = None
+    hardware: str | None = None
+
+
+class RepoExistsError(Exception):
+    """The repo to create is already there."""
+
+
+class Repo:
+    """One bare repository and its metadata."""
+
+    def __init__(self, key: RepoKey, git_dir: Path, meta: RepoMeta) -> None:
+        self.key = key
+        self.git_dir = git_dir
+        self.meta = meta
+        self.lock = threading.Lock()
+        self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def refs(self) -> dict[str, str]:
+        """Full ref name -> commit id."""
+        return git.list_refs(self.git_dir)
+
+    def resolve(self, revision: str) -> str | None:
+        """The commit a branch, tag, full ref (`refs/pr/1`) or (abbreviated) commit id names."""
+        refs = self.refs()
+        for candidate in (revision, f"refs/heads/{revision}", f"refs/tags/{revision}"):
+            if candidate.startswith("refs/") and candidate in refs:
+                return refs[candidate]
+        return git.resolve_hex(self.git_dir, revision)
+
+    def snapshot(self, commit: str) -> Snapshot:
+        with self._cache_lock:
+            cached = self._snapshots.get(commit)
+            if cached is not None:
+                self._snapshots.move_to_end(commit)
+                return cached
+        items = git.list_tree(self.git_dir, commit)
+        snapshot = Snapshot.from_tree(
+            commit, items, git.read_blobs(self.git_dir, Snapshot.pointer_candidates(items))
+        )
+        with self._cache_lock:
+            self._snapshots[commit] = snapshot
+            if len(self._snapshots) > _SNAPSHOT_CACHE_SIZE:
+                self._snapshots.popitem(last=False)
+        return snapshot
+
+    def read_blob(self, oid: str) -> bytes:
+        return git.read_blob(self.git_dir, oid)
+
+    def write_blobs(self, contents: Sequence[bytes]) -> list[str]:
+        return git.write_blobs(self.git_dir, contents)
+
+    def write_commit(
+        self,
+        ref: str,
+        parent: str | None,
+        files: Mapping[str, tuple[str, str]],
+        message: str,
+        author: tuple[str, str],
+        *,
+        new_ref: bool = False,
+    ) -> str:
+        """Commit `files` (path -> (mode, blob)) on top of `parent` and move `ref` there.
+
+        Compare-and-swap: `ref` must still point at `parent`, or not exist yet when `new_ref`.
+        """
+        tree = git.write_tree(self.git_dir, files)
+        commit = git.commit_tree(self.git_dir, tree, [parent] if parent else [], message, author)
+        expected = git.ZERO_OID if new_ref or parent is None else parent
+        git.update_ref(self.git_dir, ref, commit, expected)
+        return commit
+
+    def log(
+        self, commit: str, skip: int = 0, limit: int | None = None, path: str = ""
+    ) -> list[git.LogEntry]:
+        return git.log(self.git_dir, commit, skip, limit, path)
+
+    def create_ref(self, ref: str, commit: str) -> None:
+        """Create `ref` at `commit`; `git.GitError` if it already exists."""
+        git.update_ref(self.git_dir, ref, commit, git.ZERO_OID)
+
+    def delete_ref(self, ref: str) -> None:
+        git.delete_ref(self.git_dir, ref)
+
+    def create_tag(self, name: str, commit: str, message: str | None, tagger: str) -> None:
+        if message:
+            git.create_annotated_tag(self.git_dir, name, commit, message, tagger)
+        else:
+            self.create_ref(f"refs/tags/{name}", commit)
+
+
+class RepoStore:
+    """All repos under one root folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.scratch = root / "tmp"
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self._repos: dict[RepoKey, Repo] = {}
+        self._lock = threading.Lock()
+
+    def git_dir(self, key: RepoKey) -> Path:
+        return self.root / API_SEGMENT[key.repo_type] / key.namespace / f"{key.name}.git"
+
+    def get(self, key: RepoKey) -> Repo | None:
+        git_dir = self.git_dir(key)
+        with self._lock:
+            repo = self._repos.get(key)
+            if repo is not None and git_dir.is_dir():
+                return repo
+            meta_path = git_dir / _META_FILE
+            if not meta_path.is_file():
+                self._repos.pop(key, None)
+                return None
+            repo = Repo(key, git_dir, RepoMeta(**json.loads(meta_path.read_text())))
+            self._repos[key] = repo
+            return repo
+
+    def create(self, key: RepoKey, meta: RepoMeta) -> Repo:
+        """Create the repo with its `initial commit` (a `.gitattributes`) on `main`."""
+        final_dir = self.git_dir(key)
+        with self._lock:
+            if final_dir.exists():
+                raise RepoExistsError(str(key))
+            # Built aside and renamed into place, so no reader ever sees a half-made repo.
+            work_dir = self.scratch / f"new-{uuid.uuid4().hex}.git"
+            git.init_bare(work_dir)
+            _write_meta(work_dir, meta)
+            repo = Repo(key, work_dir, meta)
+            [blob] = repo.write_blobs([DEFAULT_GITATTRIBUTES.encode()])
+            repo.write_commit(
+                f"refs/heads/{DEFAULT_BRANCH}",
+                None,
+                {".gitattributes": ("100644", blob)},
+                "initial commit",
+                ("system", "system@testhub.invalid"),
+            )
+            final_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(work_dir, final_dir)
+            repo.git_dir = final_dir
+            self._repos[key] = repo
+            return repo
+
+    def delete(self, key: RepoKey) -> bool:
+        git_dir = self.git_dir(key)
+        with self._lock:
+            self._repos.pop(key, None)
+            if not git_dir.is_dir():
+                return False
+            trash = self.scratch / f"deleted-{uuid.uuid4().hex}"
+            os.rename(git_dir, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+        return True
+
+    def wipe(self) -> None:
+        """Delete every repo."""
+        with self._lock:
+            self._repos.clear()
+            for segment in API_SEGMENT.values():
+                shutil.rmtree(self.root / segment, ignore_errors=True)
+
+
+def _write_meta(git_dir: Path, meta: RepoMeta) -> None:
+    temp = git_dir / f"{_META_FILE}.tmp"
+    temp.write_text(json.dumps(asdict(meta)))
+    os.replace(temp, git_dir / _META_FILE)
