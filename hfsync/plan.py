@@ -164,39 +164,22 @@ def _decide(
     path: str,
     local: LocalFile | None,
     remote: RemoteFile | None,
-    base_map: Base | None,
+    base_info: Base | None,
     policy: Policy,
 ) -> Operation | None:
     if same_content(local, remote):
         return None
     remote_oid = remote.oid if remote else None
-    known = base_map is not None and base_map.known(path)
-    base = base_map.entries.get(path) if base_map is not None and known else remote_oid
-    changed_locally_only = base == remote_oid
-    if local is None and not known:
+    known = base_info is not None and base_info.known(path)
+    base = base_info.entries.get(path) if base_info is not None and known else remote_oid
+    if local is None and (not known or base is None):
+        # A remote file hfsync never wrote (or the first sync of it): only --prune deletes it.
         if policy.prune:
             return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
-        return Operation(
-            Action.KEEP,
-            path,
-            "first sync of this path: remote-only file left alone (--prune deletes it)",
-            None,
-            remote,
-            None,
-        )
-    if local is None and base is None:
-        # A remote file hfsync never wrote (or the first sync): only --prune deletes it.
-        if policy.prune:
-            return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
-        return Operation(
-            Action.KEEP,
-            path,
-            "remote-only file hfsync did not write; left alone (--prune deletes it)",
-            None,
-            remote,
-            None,
-        )
-    if changed_locally_only:
+        why = "hfsync did not write it" if known else "first sync of this path"
+        reason = f"remote-only file ({why}); left alone (--prune deletes it)"
+        return Operation(Action.KEEP, path, reason, None, remote, None)
+    if base == remote_oid:  # changed in the source only
         if local is None:
             return Operation(Action.DELETE, path, "deleted in the source", None, remote, base)
         reason = "new in the source" if remote is None else "changed in the source"

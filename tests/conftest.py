@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.helpers_git import init_repo
 
 if TYPE_CHECKING:
     from hfsync.sync import Target
@@ -50,62 +50,14 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.setenv(var, value)
 
 
-def git(cwd: Path, *args: str, input: bytes | None = None) -> str:
-    """Run git in `cwd` and return its stdout (raises on failure)."""
-    done = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=True)
-    return done.stdout.decode()
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> None:
-    """Write files (creating folders) under `root`."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-
-
-def commit_all(repo: Path, message: str = "change") -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
-
-
 @pytest.fixture
 def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """make_repo(files, name='project') -> a git repository with `files` committed on main."""
 
     def factory(files: dict[str, str | bytes], name: str = "project") -> Path:
-        repo = tmp_path / name
-        repo.mkdir()
-        git(repo, "init", "-q", "--initial-branch=main")
-        write(repo, files)
-        commit_all(repo, "initial")
-        return repo
+        return init_repo(tmp_path / name, files)
 
     return factory
-
-
-def hfsync(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the hfsync CLI as a real subprocess in `cwd`."""
-    return subprocess.run(
-        [sys.executable, "-m", "hfsync", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def bare_remote(tmp_path: Path) -> Iterator[Path]:
-    """An empty path where a target may create its bare repository."""
-    yield tmp_path / "remote.git"
 
 
 def open_first_target(repo: Path) -> Target:

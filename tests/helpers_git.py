@@ -1,36 +1,21 @@
-"""Real git repositories in temp dirs, isolated from the user's git configuration."""
+"""Helpers for real git repositories in temp dirs and for running the CLI as a subprocess.
+
+The isolation (no user git config, a fixed identity, a temp HOME) is conftest's autouse fixture.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-import pytest
 
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "hfsync tests",
-    "GIT_AUTHOR_EMAIL": "tests@hfsync.invalid",
-    "GIT_COMMITTER_NAME": "hfsync tests",
-    "GIT_COMMITTER_EMAIL": "tests@hfsync.invalid",
-}
-
-
-def isolate_git(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    """Give git (the CLI and GitPython alike) an identity and no user or system config."""
-    home.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name, value in IDENTITY.items():
-        monkeypatch.setenv(name, value)
-
-
-def git(repo: Path, *args: str) -> str:
+def git(repo: Path, *args: str, input: bytes | None = None) -> str:
     """Run git in `repo` and return its output (trailing newline removed)."""
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return done.stdout.removesuffix("\n")
+    done = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, check=True)
+    return done.stdout.decode().removesuffix("\n")
 
 
 def write(repo: Path, path: str, content: str | bytes, *, age_s: float = 10.0) -> Path:
@@ -50,7 +35,7 @@ def write(repo: Path, path: str, content: str | bytes, *, age_s: float = 10.0) -
     return file
 
 
-def make_repo(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
+def init_repo(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
     """A new repository at `root` with `files` committed (one commit, branch main)."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
@@ -70,3 +55,23 @@ def commit_all(repo: Path, message: str = "test commit") -> str:
 def hash_object(repo: Path, path: str) -> str:
     """The blob id git gives the bytes of `repo/path`, with no filter applied."""
     return git(repo, "hash-object", "--no-filters", "--", path)
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write several files under `root` (creating folders) now, as a user's edit would."""
+    for path, content in files.items():
+        write(root, path, content, age_s=0)
+
+
+def hfsync(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the hfsync CLI as a real subprocess in `cwd`."""
+    return subprocess.run(
+        [sys.executable, "-m", "hfsync", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import commit_all, hfsync, write
+from tests.helpers_git import commit_all, hfsync, write_files
 
 DOCS_TREE = {
     "README.md": "r",
@@ -23,7 +23,7 @@ DOCS_TREE = {
 
 def test_ls_files_with_command_line_patterns_is_exact(make_repo) -> None:
     repo = make_repo(DOCS_TREE)
-    write(repo, {"docs/untracked.md": "u", "docs/ignored.log": "l", ".gitignore": "*.log\n"})
+    write_files(repo, {"docs/untracked.md": "u", "docs/ignored.log": "l", ".gitignore": "*.log\n"})
     done = hfsync(repo, "ls-files", "--paths", "docs/**", "--paths", "!docs/internal/**")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
@@ -60,7 +60,7 @@ def test_ls_files_paths_ignore_and_subdirectory(make_repo) -> None:
 def test_ls_files_rev_lists_that_commit(make_repo) -> None:
     repo = make_repo(DOCS_TREE)
     first = commit_all(repo, "same")
-    write(repo, {"docs/later.md": "l"})
+    write_files(repo, {"docs/later.md": "l"})
     commit_all(repo)
     done = hfsync(repo, "ls-files", "--rev", first, "--paths", "docs/*.md")
     assert done.stdout.splitlines() == ["docs/.hidden.md", "docs/index.md"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hfsync.config import load_config
-from tests.conftest import hfsync
+from tests.helpers_git import hfsync
 
 GOOD = """
 [[targets]]

@@ -16,7 +16,8 @@ from hfsync.source import Source, read_source
 from hfsync.sync import SyncOptions, SyncResult, run_sync
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
 from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
-from tests.conftest import git, hfsync, open_first_target, write
+from tests.conftest import open_first_target
+from tests.helpers_git import git, hfsync, write_files
 
 REPO = "user/demo"
 BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
@@ -56,7 +57,7 @@ def test_request_budget_on_a_5000_file_space(make_repo, hub: TestHub, env, tmp_p
     repo = make_repo({"hfsync.toml": config(), **files})
     sync(repo)  # the first sync (cold, 5000 uploads)
 
-    write(repo, {"app/7/700.py": "X = 'changed'\n"})
+    write_files(repo, {"app/7/700.py": "X = 'changed'\n"})
     hub.control.clear_log()
     result = sync(repo)
     log = hub.control.requests()
@@ -73,7 +74,7 @@ def test_request_budget_on_a_5000_file_space(make_repo, hub: TestHub, env, tmp_p
 
     clone = tmp_path / "fresh"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
-    write(clone, {"app/7/700.py": "X = 'changed'\n"})
+    write_files(clone, {"app/7/700.py": "X = 'changed'\n"})
     hub.control.clear_log()
     assert sync(clone).commit is None
     log = hub.control.requests()
@@ -96,7 +97,7 @@ def test_big_binary_goes_through_lfs_and_is_left_alone_when_unchanged(
     (entry,) = api.get_paths_info(REPO, ["model.bin"], repo_type="space")
     assert entry.lfs is not None and entry.lfs.size == len(BIG)
 
-    write(repo, {"app.py": "print(2)\n"})
+    write_files(repo, {"app.py": "print(2)\n"})
     hub.control.clear_log()
     result = sync(repo)
     assert [op.path for op in result.plan.uploads] == ["app.py"]
@@ -110,7 +111,7 @@ def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
 
     repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
     sync(repo)
-    write(repo, {"model.bin": BIG[::-1]})
+    write_files(repo, {"model.bin": BIG[::-1]})
     backup = sync(repo).backup
     assert backup is not None
 
@@ -130,7 +131,7 @@ def test_failed_build_exits_5_and_rolls_back(make_repo, hub: TestHub, api: HfApi
     assert "Space is RUNNING" in first.stdout
     good = api.repo_info(REPO, repo_type="space").sha
 
-    write(repo, {BUILD_ERROR_MARKER: "broken", "app.py": "print('broken')\n"})
+    write_files(repo, {BUILD_ERROR_MARKER: "broken", "app.py": "print('broken')\n"})
     done = hfsync(repo, "run", env=env)
     assert done.returncode == 5, done.stdout + done.stderr
     assert "BUILD_ERROR" in done.stderr and "rolled back" in done.stderr
@@ -147,7 +148,7 @@ def test_failed_build_without_rollback_exits_5(make_repo, hub: TestHub, env) -> 
     repo = make_repo({"hfsync.toml": config("wait_for_build = true\n"), "app.py": "x"})
     assert hfsync(repo, "run", env=env).returncode == 0
     hub.control.set_next_build_result(REPO, "RUNTIME_ERROR")
-    write(repo, {"app.py": "y"})
+    write_files(repo, {"app.py": "y"})
     done = hfsync(repo, "run", env=env)
     assert done.returncode == 5
     assert "RUNTIME_ERROR" in done.stderr and "hfsync rollback" in done.stderr
@@ -174,7 +175,7 @@ class RacingHubRemote(HubRemote):
 def test_a_racing_commit_on_the_hub_is_never_lost(make_repo, hub: TestHub, api: HfApi, env) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     sync(repo)
-    write(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2"})
     target = open_first_target(repo)
     assert isinstance(target.remote, HubRemote)
     target.remote = RacingHubRemote(target.remote, api)
@@ -209,7 +210,7 @@ def test_a_dropped_commit_connection_is_replanned_without_duplicates(
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     sync(repo)
     before = len(api.list_repo_commits(REPO, repo_type="space"))
-    write(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2"})
     hub.control.inject("/commit/", method="POST", drop=True)
     result = sync(repo)
     assert result.commit is not None and result.attempts == 2
@@ -225,7 +226,7 @@ def test_a_503_on_preupload_is_retried_by_the_client(make_repo, hub: TestHub, en
 def test_a_short_rate_limit_is_waited_out(make_repo, hub: TestHub, env) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     sync(repo)
-    write(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2"})
     hub.control.inject("/commit/", method="POST", status=429, retry_after=1)
     assert sync(repo).commit is not None
 
@@ -277,7 +278,7 @@ def test_missing_branch(make_repo, hub: TestHub, api: HfApi) -> None:
 def test_long_rate_limit_exits_4_with_the_wait(make_repo, hub: TestHub) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
-    write(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2"})
     hub.control.inject("/commit/", method="POST", status=429, retry_after=600)
     code, message = run_cli(repo, hub, WRITE_TOKEN)
     assert code == 4 and "600 s" in message
@@ -287,7 +288,7 @@ def test_server_error_on_commit_writes_nothing(make_repo, hub: TestHub, api: HfA
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
     head = api.repo_info(REPO, repo_type="space").sha
-    write(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2"})
     hub.control.inject("/commit/", method="POST", status=500)
     code, message = run_cli(repo, hub, WRITE_TOKEN)
     assert code == 4 and "500" in message

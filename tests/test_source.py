@@ -14,17 +14,12 @@ import pytest
 from hfsync.errors import SourceError
 from hfsync.hashindex import git_blob_sha1
 from hfsync.source import find_repo_root, list_paths, read_source
-from tests.helpers_git import commit_all, git, hash_object, isolate_git, make_repo, write
-
-
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    isolate_git(monkeypatch, tmp_path / "home")
+from tests.helpers_git import commit_all, git, hash_object, init_repo, write
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "repo", {"a.txt": "alpha\n", "src/b.py": "print('b')\n"})
+    return init_repo(tmp_path / "repo", {"a.txt": "alpha\n", "src/b.py": "print('b')\n"})
 
 
 def everything(path: str) -> bool:
@@ -154,7 +149,7 @@ def test_include_is_applied_before_hashing(repo: Path) -> None:
 
 def test_unchanged_second_read_reads_no_content(tmp_path: Path) -> None:
     tracked = {f"tracked/{i:04}.txt": f"tracked {i}\n" for i in range(1000)}
-    repo = make_repo(tmp_path / "big", tracked)
+    repo = init_repo(tmp_path / "big", tracked)
     for i in range(1000):
         write(repo, f"untracked/{i:04}.txt", f"untracked {i}\n")
 
@@ -234,7 +229,7 @@ def test_hash_index_lives_in_the_git_dir_of_a_linked_worktree(repo: Path, tmp_pa
 def test_a_file_git_filters_is_hashed_from_its_bytes(
     tmp_path: Path, attributes: str, config: dict[str, str], files_read: int
 ) -> None:
-    repo = make_repo(tmp_path / "repo")
+    repo = init_repo(tmp_path / "repo")
     for name, value in config.items():
         git(repo, "config", name, value)
     write(repo, ".gitattributes", attributes)
@@ -294,7 +289,7 @@ LINK_CASES = {
 def test_symlinks(tmp_path: Path, case: str, rev: str | None) -> None:
     target, refusal = LINK_CASES[case]
     (tmp_path / "outside.txt").write_text("outside the repository\n")
-    repo = make_repo(tmp_path / "repo", {"dir/target.txt": "target\n"})
+    repo = init_repo(tmp_path / "repo", {"dir/target.txt": "target\n"})
     (repo / "via").symlink_to("dir")
     (repo / "links").mkdir()
     (repo / "links" / "link").symlink_to(target)

@@ -13,8 +13,9 @@ from hfsync.errors import RemoteError
 from hfsync.remotes import Change
 from hfsync.remotes.git import GitRemote
 from hfsync.source import Source, read_source
-from hfsync.sync import SyncOptions, run_sync
-from tests.conftest import commit_all, git, hfsync, open_first_target, write
+from hfsync.sync import SyncOptions, Target, run_sync
+from tests.conftest import open_first_target
+from tests.helpers_git import commit_all, git, hfsync, write_files
 
 
 @pytest.fixture
@@ -44,21 +45,26 @@ class RacingRemote(GitRemote):
         if self.races:
             self.races -= 1
             git(self.racer, "pull", "-q", "--ff-only")
-            write(self.racer, {"app/other.py": f"# pushed by someone else {self.races}\n"})
+            write_files(self.racer, {"app/other.py": f"# pushed by someone else {self.races}\n"})
             commit_all(self.racer, "concurrent push")
             git(self.racer, "push", "-q", "origin", "HEAD:main")
         return super().commit(parent, change, source, title, body)
 
 
-def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
+def synced_then_raced(repo: Path, tmp_path: Path, races: int) -> Target:
+    """A synced target with a local change, whose next `races` pushes lose to someone else."""
     target = open_first_target(repo)
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     racer = tmp_path / "racer"
     git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
-    write(repo, {"app/util.py": "X = 2\n"})
+    write_files(repo, {"app/util.py": "X = 2\n"})
     assert isinstance(target.remote, GitRemote)
-    target.remote = RacingRemote(target.remote, racer)
+    target.remote = RacingRemote(target.remote, racer, races)
+    return target
 
+
+def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
+    target = synced_then_raced(repo, tmp_path, races=1)
     result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     assert result.attempts == 2
     log = git(tmp_path / "remote.git", "log", "--format=%s", "main").splitlines()
@@ -66,27 +72,20 @@ def test_a_racing_push_is_never_lost(repo: Path, tmp_path: Path) -> None:
     assert log[1] == "concurrent push"
     files = git(tmp_path / "remote.git", "ls-tree", "-r", "--name-only", "main").split()
     assert "app/other.py" in files  # the other writer's commit survived
-    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2\n"
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2"
 
 
 def test_a_remote_that_keeps_moving_gives_up_without_overwriting(
     repo: Path, tmp_path: Path
 ) -> None:
-    target = open_first_target(repo)
-    run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
-    racer = tmp_path / "racer"
-    git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
-    write(repo, {"app/util.py": "X = 2\n"})
-    assert isinstance(target.remote, GitRemote)
-    target.remote = RacingRemote(target.remote, racer, races=5)
-
+    target = synced_then_raced(repo, tmp_path, races=5)
     with pytest.raises(RemoteError, match="kept moving"):
         run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
-    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 1\n"
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 1"
 
 
 def test_rev_head_works_from_git_objects_alone(repo: Path, tmp_path: Path) -> None:
-    write(repo, {"app/util.py": "X = 2\n"})
+    write_files(repo, {"app/util.py": "X = 2\n"})
     commit_all(repo)
     worktree_plan = hfsync(repo, "run", "--dry-run", "--json", "--rev", "HEAD").stdout
     for path in ("app/main.py", "app/util.py"):
@@ -98,7 +97,7 @@ def test_rev_head_works_from_git_objects_alone(repo: Path, tmp_path: Path) -> No
     result = run_sync(target, source, SyncOptions(rev="HEAD"))
     assert [op.path for op in result.plan.uploads] == ["app/main.py", "app/util.py"]
     assert result.commit is not None
-    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2\n"
+    assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2"
     assert '"app/util.py"' in worktree_plan
 
 
@@ -107,7 +106,7 @@ def test_no_change_plan_over_thousands_of_files_reads_no_content(make_repo, tmp_
     files: dict[str, str | bytes] = {f"app/{i // 100}/{i}.txt": f"file {i}\n" for i in range(3000)}
     files["hfsync.toml"] = f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n'
     repo = make_repo(files)
-    write(repo, {f"app/untracked/{i}.txt": f"new {i}\n" for i in range(200)})
+    write_files(repo, {f"app/untracked/{i}.txt": f"new {i}\n" for i in range(200)})
     past = time.time_ns() - 60 * 10**9  # older than the racy-stat window
     for path in (repo / "app" / "untracked").iterdir():
         os.utime(path, ns=(past, past))

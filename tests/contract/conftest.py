@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
-from tests.conftest import commit_all, git, hfsync, write
 from tests.contract.sides import GitSide, HubSide
+from tests.helpers_git import commit_all, git, hfsync, write_files
 
 Side = GitSide | HubSide
 
@@ -33,10 +33,10 @@ class Project:
         self.side = side
         root.mkdir()
         git(root, "init", "-q", "--initial-branch=main")
-        write(root, {"hfsync.toml": CONFIG.format(target=side.target_config())})
+        write_files(root, {"hfsync.toml": CONFIG.format(target=side.target_config())})
 
     def write(self, files: dict[str, str | bytes]) -> None:
-        write(self.root, files)
+        write_files(self.root, files)
 
     def delete(self, *names: str) -> None:
         for name in names:

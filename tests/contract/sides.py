@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.conftest import git
+from tests.helpers_git import git
 
 if TYPE_CHECKING:
     from hfsync.testing.hub import TestHub

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from tests.conftest import git
 from tests.contract.conftest import Project
+from tests.helpers_git import git
 
 SYNCED = {"README.md": b"# demo\n", "app/main.py": b"print('hello')\n", "app/util.py": b"X = 1\n"}
 
