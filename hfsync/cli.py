@@ -22,6 +22,7 @@ from hfsync.errors import HfsyncError
 
 if TYPE_CHECKING:
     from hfsync.config import Config
+    from hfsync.source import Source
     from hfsync.sync import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -122,6 +123,7 @@ def run(
     """Sync each target once: plan, back up, commit only what changed."""
     from hfsync import render
     from hfsync.deploy import wait_for_build
+    from hfsync.github import write_job_summary
     from hfsync.sync import SyncOptions, run_sync
 
     repo_root, config = _repo_and_config(config_path)
@@ -129,20 +131,24 @@ def run(
     options = SyncOptions(
         rev=source_rev, dry_run=dry_run, on_conflict=on_conflict, force=force, prune=prune
     )
-    results = []
-    for target in _open_targets(repo_root, config, target_name):
-        source = _read_source(repo_root, target, source_rev)
-        result = run_sync(target, source, options)
-        if not as_json:
-            render.sync_result(result)
-        report = None
-        if (wait or target.config.wait_for_build) and not dry_run:
-            report = wait_for_build(target, result)
-            if report is not None and not as_json:
-                click.echo(f"{target.config.name}: Space is {report.stage}")
-        results.append({**result.to_dict(), "build": report.to_dict() if report else None})
+    results, reports = [], []
+    try:
+        for target in _open_targets(repo_root, config, target_name):
+            source = _read_source(repo_root, target, source_rev)
+            result = run_sync(target, source, options)
+            results.append(result)
+            if not as_json:
+                render.sync_result(result)
+            report = None
+            if (wait or target.config.wait_for_build) and not dry_run:
+                report = wait_for_build(target, result)
+                if report is not None and not as_json:
+                    click.echo(f"{target.config.name}: Space is {report.stage}")
+            reports.append({**result.to_dict(), "build": report.to_dict() if report else None})
+    finally:
+        write_job_summary(results)
     if as_json:
-        click.echo(json.dumps(results, indent=2))
+        click.echo(json.dumps(reports, indent=2))
 
 
 @cli.command()
@@ -265,7 +271,7 @@ def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Tar
     return [open_target(t, s, repo_root, directory) for t, s in zip(chosen, scopes, strict=True)]
 
 
-def _read_source(repo_root: Path, target: Target, rev: str | None) -> Any:
+def _read_source(repo_root: Path, target: Target, rev: str | None) -> Source:
     from hfsync.source import read_source
 
     return read_source(repo_root, rev, target.scope.includes)
@@ -281,6 +287,15 @@ def _source_rev(rev: str | None, worktree: bool) -> str | None:
     return "HEAD" if os.environ.get("CI") else None
 
 
+def _report_error(message: str) -> None:
+    """One line on stderr; in GitHub Actions also an error annotation."""
+    from hfsync.github import error_annotation, in_github_actions
+
+    click.echo(f"hfsync: error: {message}", err=True)
+    if in_github_actions():
+        click.echo(error_annotation(message))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every outcome to an exit code."""
     try:
@@ -294,12 +309,14 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("hfsync: aborted", err=True)
         sys.exit(130)
     except HfsyncError as exc:
-        click.echo(f"hfsync: error: {exc}", err=True)
+        _report_error(str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("hfsync: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        click.echo(f"hfsync: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        if os.environ.get("HFSYNC_DEBUG"):
+            raise
+        _report_error(f"unexpected error: {type(exc).__name__}: {exc} (HFSYNC_DEBUG=1 shows more)")
         sys.exit(1)
     sys.exit(0)
