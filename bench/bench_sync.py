@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -110,11 +111,13 @@ def main() -> None:
             rows.append(("hfsync: run, 1 changed", *measure(hub, hfsync_run)))
             rows.append(("baseline: upload_folder, no change", *measure(hub, baseline)))
             rows.append(("hfsync: run, no change", *measure(hub, hfsync_run)))
+            shutil.rmtree(repo / ".git" / "hfsync")  # as on a fresh CI runner
+            rows.append(("hfsync: run, no change, no local cache", *measure(hub, hfsync_run)))
 
     print(f"{args.files} files in scope (test Hub on 127.0.0.1)")
-    print(f"{'run':38} {'seconds':>8} {'requests':>9} {'bytes sent':>11}")
+    print(f"{'run':40} {'seconds':>8} {'requests':>9} {'bytes sent':>11}")
     for name, seconds, requests, sent in rows:
-        print(f"{name:38} {seconds:8.3f} {requests:9d} {sent:11d}")
+        print(f"{name:40} {seconds:8.3f} {requests:9d} {sent:11d}")
     for label, base, ours in (("1 changed", rows[2], rows[3]), ("no change", rows[4], rows[5])):
         print(
             f"{label}: hfsync is {base[1] / ours[1]:.1f}x faster, "

@@ -223,23 +223,27 @@ def recover_base(target: Target, head: str | None) -> Base | None:
     """The base at `head`: from the newest hfsync commit of this target (cached by head)."""
     if head is None:
         return None
-    cached = target.state.load()
-    found: tuple[str, str] | None = None
+    pointer = target.state.load()
+    if pointer is None or pointer.head != head:
+        pointer = _find_base_commit(target, head, pointer)
+        target.state.save(pointer)
+    if pointer.base_commit is None or pointer.base_message is None:
+        return None
+    record = parse_record(pointer.base_message)
+    if record is None:
+        return None
+    return derive_base(target.remote.tree(pointer.base_commit), record, target.scope)
+
+
+def _find_base_commit(target: Target, head: str, cached: BasePointer | None) -> BasePointer:
+    """Walk back from `head` to this target's newest hfsync commit, or to a head already known."""
     for commit in target.remote.iter_commits(head):
         if cached is not None and commit.id == cached.head:
-            if cached.base_commit is not None and cached.base_message is not None:
-                found = (cached.base_commit, cached.base_message)
-            break
+            return BasePointer(head, cached.base_commit, cached.base_message)
         record = parse_record(commit.message)
         if record is not None and record.target == target.config.name:
-            found = (commit.id, commit.message)
-            break
-    target.state.save(BasePointer(head, *(found or (None, None))))
-    if found is None:
-        return None
-    record = parse_record(found[1])
-    assert record is not None
-    return derive_base(target.remote.tree(found[0]), record, target.scope)
+            return BasePointer(head, commit.id, commit.message)
+    return BasePointer(head, None, None)
 
 
 def _fill_sha256_for_lfs(
