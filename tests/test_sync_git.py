@@ -121,3 +121,49 @@ def test_no_change_plan_over_thousands_of_files_reads_no_content(make_repo, tmp_
     source = read_source(repo, "HEAD", target.scope.includes)
     assert run_sync(open_first_target(repo), source, SyncOptions(rev="HEAD")).commit is None
     assert source.files_read == 0
+
+
+def test_local_dir_maps_to_remote_dir(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    repo = make_repo(
+        {
+            "hfsync.toml": f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n'
+            'local_dir = "space"\nremote_dir = "app"\n',
+            "space/main.py": "main\n",
+            "space/sub/util.py": "util\n",
+            "other.txt": "not in local_dir\n",
+        }
+    )
+    done = hfsync(repo, "run")
+    assert done.returncode == 0, done.stderr
+    assert git(remote, "ls-tree", "-r", "--name-only", "main").split() == [
+        "app/main.py",
+        "app/sub/util.py",
+    ]
+    racer = tmp_path / "editor"
+    git(tmp_path, "clone", "-q", str(remote), str(racer))
+    write_files(racer, {"app/main.py": "edited\n"})
+    commit_all(racer, "web edit")
+    git(racer, "push", "-q", "origin", "HEAD:main")
+    status = hfsync(repo, "status")
+    assert "--- a/space/main.py" in status.stdout  # the diff speaks of the local path
+    assert "+edited" in status.stdout
+
+
+def test_unusual_file_names(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    names = ["with space/a b.txt", "ünïcödé/名前.md", "tab\there.txt", "quote\"d.txt"]
+    repo = make_repo(
+        {
+            "hfsync.toml": f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n',
+            **{name: name for name in names},
+        }
+    )
+    assert hfsync(repo, "run").returncode == 0
+    listed = git(remote, "ls-tree", "-r", "-z", "--name-only", "main").split("\0")
+    assert sorted(p for p in listed if p) == sorted([*names, "hfsync.toml"])
+    (repo / names[0]).unlink()
+    done = hfsync(repo, "run")
+    assert done.returncode == 0, done.stderr
+    listed = git(remote, "ls-tree", "-r", "-z", "--name-only", "main").split("\0")
+    assert names[0] not in listed and names[1] in listed
