@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from hfsync.errors import RemoteMovedError
+from hfsync.errors import RemoteError, RemoteMovedError
 from hfsync.remotes import Change
-from hfsync.remotes.hub import HubRemote
+from hfsync.remotes.hub import CommitLimits, HubRemote, split_change
+from hfsync.snapshot import LocalFile
 from hfsync.source import Source, read_source
-from hfsync.sync import SyncOptions, SyncResult, run_sync
+from hfsync.sync import SyncOptions, SyncResult, Target, run_sync
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
 from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
 from tests.conftest import open_first_target
@@ -302,3 +303,64 @@ def test_unreachable_hub(make_repo, hub: TestHub) -> None:
     done = hfsync(repo, "run", env={"HF_ENDPOINT": url, "HF_TOKEN": WRITE_TOKEN})
     assert done.returncode == 4
     assert "cannot reach the Hub" in done.stderr
+
+
+def test_split_change_respects_the_limits() -> None:
+    def local(size: int) -> LocalFile:
+        return LocalFile(path="x", size=size, sha1="0" * 40)
+
+    change = Change(
+        uploads=(*((f"f{i}", local(400)) for i in range(5)), ("big", local(20 << 20))),
+        deletes=("gone",),
+    )
+    parts = split_change(change, CommitLimits(lfs_files=1, inline_bytes=1000))
+    assert [[p for p, _ in part.uploads] for part in parts] == [
+        ["f0", "f1"],
+        ["f2", "f3"],
+        ["f4", "big"],
+    ]
+    assert [part.deletes for part in parts] == [("gone",), (), ()]
+    assert split_change(change, CommitLimits()) == [change]
+
+
+def limited_target(repo: Path, inline_bytes: int) -> Target:
+    target = open_first_target(repo)
+    assert isinstance(target.remote, HubRemote)
+    target.remote.limits = CommitLimits(inline_bytes=inline_bytes)
+    return target
+
+
+def test_a_change_over_the_commit_limits_lands_in_pinned_parts(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    files: dict[str, str | bytes] = {f"data/{i}.txt": f"{i:0300d}" for i in range(10)}
+    repo = make_repo({"hfsync.toml": config('paths = ["data/**"]\n'), **files})
+    target = limited_target(repo, inline_bytes=1000)
+    result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+
+    commits = api.list_repo_commits(REPO, repo_type="space")
+    titles = [c.title for c in commits[:4]]
+    stem = titles[0].split(" (part")[0]
+    assert titles == [f"{stem} (part {n}/4)" for n in (4, 3, 2, 1)]
+    assert result.commit == commits[0].commit_id
+    again = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    assert again.commit is None and not again.plan.operations
+
+
+def test_an_interrupted_multi_part_sync_is_finished_by_the_next_run(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    repo = make_repo({"hfsync.toml": config('paths = ["data/**"]\n'), "data/first.txt": "1"})
+    sync(repo)
+    write_files(repo, {f"data/{i}.txt": f"{i:0300d}" for i in range(6)})
+    target = limited_target(repo, inline_bytes=1000)  # two parts of three files
+    hub.control.set_commit_rate_limit(1)  # the first part lands, the second is refused
+    with pytest.raises(RemoteError, match="429"):
+        run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    landed = {e.path for e in api.list_repo_tree(REPO, "data", repo_type="space")}
+    assert landed == {"data/first.txt", "data/0.txt", "data/1.txt", "data/2.txt"}
+
+    hub.control.set_commit_rate_limit(None)
+    result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    assert [op.path for op in result.plan.uploads] == ["data/3.txt", "data/4.txt", "data/5.txt"]
+    assert not result.plan.conflicts

@@ -13,13 +13,14 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from hfsync.errors import RemoteError, RemoteMovedError
 from hfsync.remotes import Change, RemoteCommit
-from hfsync.snapshot import RemoteFile
+from hfsync.snapshot import LocalFile, RemoteFile
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -32,6 +33,39 @@ BUSY_STAGES = frozenset({"BUILDING", "RUNNING_BUILDING", "APP_STARTING", "RUNNIN
 FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
 PATHS_INFO_CHUNK = 500
 MAX_RATE_LIMIT_WAIT = 60.0
+REGULAR_FILE_LIMIT = 10 * 1024 * 1024  # larger files always go through LFS
+
+
+@dataclass(frozen=True)
+class CommitLimits:
+    """What one Hub commit may hold (create_commit's documented limits)."""
+
+    lfs_files: int = 25_000
+    inline_bytes: int = 1_000_000_000
+
+
+def split_change(change: Change, limits: CommitLimits) -> list[Change]:
+    """`change` as the fewest commits within `limits`, in order; deletions go in the first.
+
+    Files under 10 MiB are counted as inline content (the Hub may still store some as LFS, which
+    only makes a part smaller than counted).
+    """
+    parts: list[Change] = []
+    uploads: list[tuple[str, LocalFile]] = []
+    inline = lfs = 0
+    for path, local in change.uploads:
+        is_lfs = local.size >= REGULAR_FILE_LIMIT
+        too_big = (
+            lfs + 1 > limits.lfs_files if is_lfs else inline + local.size > limits.inline_bytes
+        )
+        if uploads and too_big:
+            parts.append(Change(tuple(uploads), change.deletes if not parts else ()))
+            uploads, inline, lfs = [], 0, 0
+        uploads.append((path, local))
+        lfs += is_lfs
+        inline += 0 if is_lfs else local.size
+    parts.append(Change(tuple(uploads), change.deletes if not parts else ()))
+    return parts
 
 
 class HubRemote:
@@ -49,6 +83,7 @@ class HubRemote:
         cache_dir: Path,
         endpoint: str | None = None,
         token: str | None = None,
+        limits: CommitLimits | None = None,
     ) -> None:
         from huggingface_hub import HfApi
 
@@ -61,6 +96,7 @@ class HubRemote:
         self._private = private
         self._space_sdk = space_sdk
         self._trees = cache_dir / repo_type / repo_id.replace("/", "--") / "trees"
+        self.limits = limits or CommitLimits()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -148,20 +184,29 @@ class HubRemote:
     def commit(
         self, parent: str | None, change: Change, source: Source, title: str, body: str
     ) -> str:
+        """One commit, or, when one would exceed the Hub's limits, several in a row, each
+        pinned to the previous one and carrying the same trailers (a crash between two leaves a
+        state the next run's plan completes)."""
         from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-        operations: list[Any] = []
-        for path, local in change.uploads:
-            on_disk = source.local_file_path(local.path)
-            content = str(on_disk) if on_disk is not None else source.read_bytes(local.path)
-            operations.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=content))
-        operations += [CommitOperationDelete(path_in_repo=path) for path in change.deletes]
-        commit = self._create_commit(operations, parent, title, body)
-        tree = dict(self.tree(parent)) if parent else {}
-        for path in change.deletes:
-            tree.pop(path, None)
-        tree.update(self._paths_info(commit, [path for path, _ in change.uploads]))
-        self._save_tree(commit, tree)
+        parts = split_change(change, self.limits)
+        commit = parent
+        for number, part in enumerate(parts, start=1):
+            operations: list[Any] = [
+                CommitOperationDelete(path_in_repo=path) for path in part.deletes
+            ]
+            for path, local in part.uploads:
+                on_disk = source.local_file_path(local.path)
+                content = str(on_disk) if on_disk is not None else source.read_bytes(local.path)
+                operations.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=content))
+            part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
+            tree = dict(self.tree(commit)) if commit else {}
+            commit = self._create_commit(operations, commit, part_title, body)
+            for path in part.deletes:
+                tree.pop(path, None)
+            tree.update(self._paths_info(commit, [path for path, _ in part.uploads]))
+            self._save_tree(commit, tree)
+        assert commit is not None
         return commit
 
     def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
