@@ -152,7 +152,7 @@ def test_local_dir_maps_to_remote_dir(make_repo, tmp_path: Path) -> None:
 
 def test_unusual_file_names(make_repo, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
-    names = ["with space/a b.txt", "ünïcödé/名前.md", "tab\there.txt", "quote\"d.txt"]
+    names = ["with space/a b.txt", "ünïcödé/名前.md", "tab\there.txt", 'quote"d.txt']
     repo = make_repo(
         {
             "hfsync.toml": f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n',
