@@ -40,7 +40,10 @@ def write_starter_config(
         from hfsync.workflow import read_workflow_filter
 
         read_workflow_filter(workflow)  # fail now, not at the first sync
-        relative = workflow.resolve().relative_to(repo_root.resolve()).as_posix()
+        resolved = workflow.resolve()
+        if not resolved.is_relative_to(repo_root.resolve()):
+            raise ConfigError(f"{workflow} is outside the repository {repo_root}")
+        relative = resolved.relative_to(repo_root.resolve()).as_posix()
         filter_line = f'from_workflow = "{relative}"'
     else:
         filter_line = 'paths = ["**"]'

@@ -7,7 +7,7 @@ values; the CLI renders them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -87,7 +87,7 @@ class RollbackResult:
     target: str
     restored: Backup
     commit: str | None
-    backup: str | None = field(default=None)
+    backup: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -138,3 +138,12 @@ def test_init_writes_a_config_that_works(make_repo) -> None:
     listed = hfsync(repo, "ls-files")
     assert listed.stdout.splitlines() == ["core/a.py", "docs/b.md"]
     assert hfsync(repo, "run").returncode == 0
+
+
+def test_missing_git_target_without_create(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(
+        {"hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{tmp_path / "nowhere.git"}"\n', "a": "a"}
+    )
+    done = hfsync(repo, "run")
+    assert done.returncode == 4
+    assert "no git repository at" in done.stderr and "create = true" in done.stderr
