@@ -224,6 +224,63 @@ def rollback(
 
 
 @cli.command()
+@config_option
+@target_option
+@click.option(
+    "--debounce",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Sync once changes have settled for this many seconds.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Check the remote for edits every this many seconds (0: never).",
+)
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["abort", "skip", "overwrite"]),
+    help="How to treat remote edits (default: the target's on_conflict).",
+)
+def watch(
+    config_path: Path | None,
+    target_name: str | None,
+    debounce: float,
+    poll: float,
+    on_conflict: str | None,
+) -> None:
+    """Sync the working tree now, after every settled change, and on every poll of the remote.
+
+    One line per target and sync; errors are printed and the watcher goes on. SIGINT or SIGTERM
+    stop it once the sync in flight, if any, has finished.
+    """
+    import warnings
+
+    from hfsync import render
+    from hfsync.sync import SyncResult
+    from hfsync.watch import Watcher, stop_on_signals
+
+    # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
+    # own folders in .git) is registered twice, then reuses the one watch: noise, not a problem.
+    warnings.filterwarnings("ignore", "Callback with id .* already exists", RuntimeWarning)
+    repo_root, config = _repo_and_config(config_path)
+    targets = _open_targets(repo_root, config, target_name)
+
+    def show(name: str, outcome: SyncResult | Exception) -> None:
+        click.echo(render.watch_line(name, outcome), err=isinstance(outcome, Exception))
+
+    watcher = Watcher(
+        repo_root, targets, debounce=debounce, poll=poll, on_conflict=on_conflict, report=show
+    )
+    with stop_on_signals(watcher.stop), watcher:
+        click.echo(f"hfsync: watching {repo_root} (Ctrl-C stops)", err=True)
+        watcher.run_until_stopped()
+
+
+@cli.command()
 @click.option(
     "--from-workflow",
     "workflow",

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from hfsync.errors import ConflictError, HfsyncError
+
 if TYPE_CHECKING:
     from hfsync.backups import Backup
     from hfsync.plan import Plan
@@ -93,3 +95,29 @@ def rollback_result(result: RollbackResult) -> None:
             f"{result.target}: restored {result.restored.name} in {result.commit[:12]}; "
             f"backup {result.backup}"
         )
+
+
+def watch_line(target: str, outcome: SyncResult | Exception) -> str:
+    """The one line `hfsync watch` prints for one target's sync: its result, or its error.
+
+    Plain text, not rich markup: a path such as `app/[id].py` must print as it is.
+    """
+    if isinstance(outcome, ConflictError):
+        return f"{target}: conflict: {outcome}"
+    if isinstance(outcome, HfsyncError):
+        return f"{target}: error: {outcome}"
+    if isinstance(outcome, Exception):
+        return f"{target}: unexpected error: {type(outcome).__name__}: {outcome}"
+    plan = outcome.plan
+    if outcome.commit:
+        line = (
+            f"{target}: committed {outcome.commit[:12]} "
+            f"({len(plan.uploads)} uploaded, {len(plan.deletes)} deleted)"
+        )
+    else:
+        line = f"{target}: nothing to do"
+    if plan.conflicts:  # only under `skip`: under `abort` they raise a ConflictError instead
+        paths = [op.path for op in plan.conflicts]
+        line += f"; skipped {len(paths)} remote edit(s): " + ", ".join(paths[:10])
+        line += " ..." if len(paths) > 10 else ""
+    return line

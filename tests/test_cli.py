@@ -97,7 +97,9 @@ def test_bad_option_is_exit_2(make_repo) -> None:
     assert hfsync(repo, "frobnicate").returncode == 2
 
 
-@pytest.mark.parametrize("command", ["ls-files", "run", "status", "backups", "rollback", "init"])
+@pytest.mark.parametrize(
+    "command", ["ls-files", "run", "status", "backups", "rollback", "init", "watch"]
+)
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     done = hfsync(tmp_path, command, "--help")
     assert done.returncode == 0
