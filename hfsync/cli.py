@@ -43,6 +43,14 @@ def target_option(func: F) -> F:
     return click.option("--target", "target_name", help="Only this target (by name).")(func)
 
 
+def on_conflict_option(func: F) -> F:
+    return click.option(
+        "--on-conflict",
+        type=click.Choice(["abort", "skip", "overwrite"]),
+        help="How to treat remote edits (default: the target's on_conflict).",
+    )(func)
+
+
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 
@@ -96,11 +104,7 @@ def ls_files(
 @click.option("--worktree", is_flag=True, help="Sync the working tree (default outside CI).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @json_option
-@click.option(
-    "--on-conflict",
-    type=click.Choice(["abort", "skip", "overwrite"]),
-    help="How to treat remote edits (default: the target's on_conflict).",
-)
+@on_conflict_option
 @click.option("--force", is_flag=True, help="Allow more deletions than max_delete.")
 @click.option(
     "--prune", is_flag=True, help="Also delete remote files in scope that hfsync did not write."
@@ -240,11 +244,7 @@ def rollback(
     show_default=True,
     help="Check the remote for edits every this many seconds (0: never).",
 )
-@click.option(
-    "--on-conflict",
-    type=click.Choice(["abort", "skip", "overwrite"]),
-    help="How to treat remote edits (default: the target's on_conflict).",
-)
+@on_conflict_option
 def watch(
     config_path: Path | None,
     target_name: str | None,
