@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from hfsync.errors import ConflictError, HfsyncError
 
@@ -28,7 +29,8 @@ def plan_table(plan: Plan) -> Table:
     table.add_column("reason", style="dim")
     for op in plan.operations:
         style = _STYLES.get(op.action.value, "")
-        table.add_row(f"[{style}]{op.action.value}[/]", op.path, op.reason)
+        # Text, not markup: a path such as `app/[id].py` must print as it is.
+        table.add_row(Text(op.action.value, style=style), Text(op.path), Text(op.reason))
     return table
 
 

@@ -149,3 +149,16 @@ def test_missing_git_target_without_create(make_repo, tmp_path: Path) -> None:
     done = hfsync(repo, "run")
     assert done.returncode == 4
     assert "no git repository at" in done.stderr and "create = true" in done.stderr
+
+
+def test_plan_table_prints_paths_as_they_are(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    repo = make_repo(
+        {
+            "hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{remote}"\ncreate = true\n',
+            "app/[bold]x.py": "x",
+        }
+    )
+    done = hfsync(repo, "run", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "app/[bold]x.py" in done.stdout
