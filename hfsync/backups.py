@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 PREFIX = "hfsync-backup-"
-_NAME_RE = re.compile(r"^hfsync-backup-(\d{8}T\d{6}Z)-([0-9a-f]{7})(?:-(\d+))?$")
+_NAME_RE = re.compile(r"^hfsync-backup-(\d{8}T\d{6}Z)-([0-9a-f]{7})$")
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,17 @@ class Backup:
         }
 
 
-def backup_name(head: str, now: datetime, taken: Mapping[str, str]) -> str:
-    """`hfsync-backup-<UTC yyyymmddTHHMMSSZ>-<7-char sha>`, suffixed when that name is taken."""
-    name = f"{PREFIX}{now.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{head[:7]}"
-    candidate, counter = name, 1
-    while candidate in taken:
-        counter += 1
-        candidate = f"{name}-{counter}"
-    return candidate
+def backup_name(head: str, now: datetime, branches: Mapping[str, str]) -> str:
+    """`hfsync-backup-<UTC yyyymmddTHHMMSSZ>-<7-char sha>`, later than every existing backup.
+
+    Names must sort in the order the backups were taken, for retention to drop the oldest: when
+    syncs come faster than one a second, the time is moved one second past the newest backup.
+    """
+    existing = list_backups(branches)
+    when = now.astimezone(timezone.utc).replace(microsecond=0)
+    if existing and when <= existing[0].created:
+        when = existing[0].created + timedelta(seconds=1)
+    return f"{PREFIX}{when:%Y%m%dT%H%M%SZ}-{head[:7]}"
 
 
 def list_backups(branches: Mapping[str, str]) -> list[Backup]:
