@@ -162,3 +162,12 @@ def test_plan_table_prints_paths_as_they_are(make_repo, tmp_path: Path) -> None:
     done = hfsync(repo, "run", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "app/[bold]x.py" in done.stdout
+
+
+def test_credentials_in_a_git_url_never_show(make_repo) -> None:
+    url = "https://someone:hf_secret_in_url@127.0.0.1:9/space.git"
+    repo = make_repo({"hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{url}"\n', "a": "a"})
+    done = hfsync(repo, "run", env={"GIT_TERMINAL_PROMPT": "0"})
+    assert done.returncode == 4, done.stderr
+    assert "hf_secret_in_url" not in done.stdout + done.stderr
+    assert "https://***@127.0.0.1:9/space.git" in done.stderr
