@@ -5,6 +5,7 @@ The trailers make the base recoverable from the remote alone (a fresh CI runner 
     HFSync-Source: <git sha | worktree | rollback:<backup>>
     HFSync-Target: <target name>
     HFSync-Scope: <scope definition as JSON>
+    HFSync-Run: <a random id: tells this commit from any other>
     HFSync-Kept: <oid | -> <path>     (one per path whose base differs from the commit's tree)
 
 The base after such a commit is its tree within the recorded scope, corrected by the `Kept` lines:
@@ -36,8 +37,14 @@ class SyncRecord:
     kept: Mapping[str, str | None]
 
 
-def commit_message(summary: str, details: list[str], record: SyncRecord) -> tuple[str, str]:
-    """(title, body) of an hfsync commit: a summary, the first paths, then the trailers."""
+def commit_message(
+    summary: str, details: list[str], record: SyncRecord, run_id: str
+) -> tuple[str, str]:
+    """(title, body) of an hfsync commit: a summary, the first paths, then the trailers.
+
+    `run_id` makes every commit's body unique, so that a remote can tell its own commit from
+    another one with the same summary (after a lost connection, say).
+    """
     shown = details[:_LISTED_PATHS]
     if len(details) > len(shown):
         shown.append(f"... and {len(details) - len(shown)} more")
@@ -45,6 +52,7 @@ def commit_message(summary: str, details: list[str], record: SyncRecord) -> tupl
         f"{_PREFIX}Source: {record.source}",
         f"{_PREFIX}Target: {record.target}",
         f"{_PREFIX}Scope: {record.scope.to_json()}",
+        f"{_PREFIX}Run: {run_id}",
     ]
     trailers += [
         f"{_PREFIX}Kept: {oid or _ABSENT} {path}" for path, oid in sorted(record.kept.items())

@@ -6,6 +6,7 @@ values; the CLI renders them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -281,7 +282,7 @@ def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:
         scope=target.scope.spec,
         kept=plan.kept_base(),
     )
-    return commit_message(summary, details, record)
+    return commit_message(summary, details, record, uuid.uuid4().hex)
 
 
 def rollback(
@@ -313,7 +314,9 @@ def rollback(
             and (base is None or not base.known(path) or path not in base.entries)
         }
         record = SyncRecord(f"rollback:{chosen.name}", target.config.name, target.scope.spec, kept)
-        title, body = commit_message(f"hfsync: roll back to {chosen.name}", [], record)
+        title, body = commit_message(
+            f"hfsync: roll back to {chosen.name}", [], record, uuid.uuid4().hex
+        )
         backup, _pruned = take_backup(target, head, now())
         try:
             commit = remote.restore(head, chosen.commit, title, body)

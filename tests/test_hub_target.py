@@ -364,3 +364,20 @@ def test_an_interrupted_multi_part_sync_is_finished_by_the_next_run(
     result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     assert [op.path for op in result.plan.uploads] == ["data/3.txt", "data/4.txt", "data/5.txt"]
     assert not result.plan.conflicts
+
+
+def test_a_commit_that_landed_while_the_connection_broke_is_recognised(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    sync(repo)
+    before = len(api.list_repo_commits(REPO, repo_type="space"))
+    write_files(repo, {"app.py": "2"})
+    hub.control.clear_log()
+    hub.control.inject("/commit/", method="POST", drop_after=True)
+    result = sync(repo)
+    commits = api.list_repo_commits(REPO, repo_type="space")
+    assert len(commits) == before + 1  # landed once, not twice
+    assert result.commit == commits[0].commit_id and result.attempts == 1
+    assert hub.control.count("POST", "/commit/") == 1  # no second POST
+    assert sync(repo).commit is None

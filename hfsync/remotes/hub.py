@@ -297,25 +297,45 @@ class HubRemote:
                 raise RemoteMovedError(
                     f"{self.description} moved while hfsync was writing"
                 ) from None
-            if _is_network_error(cause):
-                # The POST may have landed or not; the pinned parent makes a re-plan safe.
-                raise RemoteMovedError(
-                    f"lost the connection to the Hub while committing: {cause}"
-                ) from None
+            if cause is not None and _is_network_error(cause):
+                return self._landed_commit(parent, title, body, cause)
             raise
-        self._confirm_own_commit(commit, parent, title)
+        self._confirm_own_commit(commit, parent, title, body)
         return commit
 
-    def _confirm_own_commit(self, commit: str, parent: str | None, title: str) -> None:
+    def _landed_commit(
+        self, parent: str | None, title: str, body: str, cause: BaseException
+    ) -> str:
+        """After the connection broke during the commit POST: our commit if it landed.
+
+        If it did not, RemoteMovedError makes the engine re-plan; the pinned parent makes the
+        retry safe either way (never a duplicate, never a lost commit).
+        """
+        head = self.head()
+        if head is not None and head != parent:
+            try:
+                self._confirm_own_commit(head, parent, title, body)
+            except RemoteMovedError:
+                pass
+            else:
+                return head
+        raise RemoteMovedError(f"lost the connection to the Hub while committing: {cause}")
+
+    def _confirm_own_commit(self, commit: str, parent: str | None, title: str, body: str) -> None:
         """Make sure `commit` is the one just written on top of `parent`.
 
         When every file already has the content sent, the client skips the POST and returns
         the branch's current head instead, whatever `parent_commit` says; that head may be
-        someone else's commit, which must not be taken for ours.
+        someone else's commit, which must not be taken for ours. Our body is unique (its
+        `HFSync-Run` trailer), so the message tells.
         """
         newest = self.iter_commits(commit)
         first, second = next(newest, None), next(newest, None)
-        ours = first is not None and first.message.partition("\n")[0] == title
+        ours = (
+            first is not None
+            and first.message.partition("\n")[0] == title
+            and body.strip() in first.message
+        )
         on_parent = (second.id if second else None) == parent
         if not (ours and on_parent):
             raise RemoteMovedError(f"{self.description} moved and already holds these changes")

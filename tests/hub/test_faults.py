@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+import httpx2
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
@@ -152,3 +153,14 @@ def test_control_endpoint_over_http(api: HfApi, hub: TestHub, repo: str) -> None
     assert not api.repo_exists(repo)
     bad = session.post(f"{admin}/faults", json={"path": "x", "colour": "red"})
     assert bad.status_code == 400
+
+
+def test_drop_after_serves_the_commit_but_the_client_never_hears(
+    api: HfApi, hub: TestHub, repo: str
+) -> None:
+    hub.control.inject("/commit/", method="POST", drop_after=True)
+
+    with pytest.raises(httpx2.TransportError):  # no answer at all, not an HTTP error
+        upload(api, repo, "landed.txt")
+
+    assert [f.path for f in api.list_repo_tree(repo)] == [".gitattributes", "landed.txt"]

@@ -67,12 +67,15 @@ class HubApp:
         response = self._faulty(fault, request) if fault else None
         if response is None:
             response = self._dispatch(self.router, request)
+        dropped = fault is not None and (fault.drop or fault.drop_after)
+        if fault is not None and fault.drop_after:
+            _drop_connection(environ)
         self.hub.control.record(
             RequestRecord(
                 method=http.method,
                 path=raw_path,
                 query=http.query_string.decode("latin-1"),
-                status=None if fault and fault.drop else response.status_code,
+                status=None if dropped else response.status_code,
                 user=request.user,
                 fault=fault is not None,
                 headers=_loggable_headers(http),

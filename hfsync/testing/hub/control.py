@@ -24,7 +24,9 @@ class Fault:
     `method` is an HTTP method or "*"; `path` a regex searched in the raw request path (no query).
     In order: wait `latency` seconds, then drop the connection without an answer (`drop`), or
     answer `status` (plus `Retry-After: <retry_after>` and/or
-    `RateLimit: "api";r=0;t=<rate_limit_reset>`), or, with neither, serve the request normally.
+    `RateLimit: "api";r=0;t=<rate_limit_reset>`), or, with neither, serve the request normally;
+    `drop_after` serves it and then drops the connection, so the client never hears that it
+    succeeded (a commit that landed while the network failed).
     """
 
     path: str
@@ -33,6 +35,7 @@ class Fault:
     times: int = 1
     latency: float = 0.0
     drop: bool = False
+    drop_after: bool = False
     retry_after: int | None = None
     rate_limit_reset: int | None = None
     message: str | None = None
@@ -40,8 +43,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         self._pattern = re.compile(self.path)
-        if self.status is None and not self.drop and not self.latency:
-            raise ValueError("A fault needs a status, drop=True or a latency")
+        if self.status is None and not (self.drop or self.drop_after or self.latency):
+            raise ValueError("A fault needs a status, drop=True, drop_after=True or a latency")
 
     def matches(self, method: str, path: str) -> bool:
         method_ok = self.method == "*" or self.method.upper() == method.upper()
