@@ -147,7 +147,10 @@ def cli_watch(repo: Path, logs: Path, *args: str) -> Iterator[WatchProcess]:
     out, err = logs / "watch.out", logs / "watch.err"
     command = [sys.executable, "-m", "hfsync", "watch", "--debounce", str(DEBOUNCE), *args]
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen(command, cwd=repo, stdout=stdout, stderr=stderr)
+        # Its own process group, like a program started from a terminal: Ctrl-C goes to the group.
+        proc = subprocess.Popen(
+            command, cwd=repo, stdout=stdout, stderr=stderr, start_new_session=True
+        )
     watch = WatchProcess(proc, out, err)
     try:
         wait_for(lambda: "space: " in watch.stdout() or proc.poll() is not None, "the first sync")
@@ -311,9 +314,13 @@ def test_cli_skip_reports_the_remote_edit_and_syncs_the_rest(repo: Path, tmp_pat
     assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 2"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    ("signum", "group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+    ids=["SIGTERM", "SIGINT", "Ctrl-C to the process group"],
+)
 def test_a_signal_during_a_sync_lets_it_finish_then_exits_0(
-    repo: Path, tmp_path: Path, signum: signal.Signals
+    repo: Path, tmp_path: Path, signum: signal.Signals, group: bool
 ) -> None:
     burst = {f"app/gen/{i}.py": f"G = {i}\n" for i in range(40)}
     remote = tmp_path / "remote.git"
@@ -321,7 +328,8 @@ def test_a_signal_during_a_sync_lets_it_finish_then_exits_0(
         # The remote sends the signal while it receives the sync's first push (the backup
         # branch): the signal lands in the middle of that sync, every time.
         hook = remote / "hooks" / "pre-receive"
-        hook.write_text(f"#!/bin/sh\ncat >/dev/null\nkill -s {signum.name[3:]} {watch.proc.pid}\n")
+        pid = f"-- -{watch.proc.pid}" if group else str(watch.proc.pid)
+        hook.write_text(f"#!/bin/sh\ncat >/dev/null\nkill -s {signum.name[3:]} {pid}\n")
         hook.chmod(0o755)
         write_files(repo, burst)
         assert watch.proc.wait(timeout=20) == 0, watch.stderr()

@@ -170,10 +170,10 @@ class GitRemote:
         return commit
 
     def create_branch(self, name: str, commit: str) -> None:
-        self._run("push", "--quiet", self.url, f"{commit}:refs/heads/{name}")
+        self._run("push", "--quiet", self.url, f"{commit}:refs/heads/{name}", detached=True)
 
     def delete_branch(self, name: str) -> None:
-        self._run("push", "--quiet", self.url, f":refs/heads/{name}")
+        self._run("push", "--quiet", self.url, f":refs/heads/{name}", detached=True)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -214,7 +214,8 @@ class GitRemote:
                     f"--force-with-lease={ref}:{expected or ''}",
                     self.url,
                     f"{commit}:{ref}",
-                ]
+                ],
+                start_new_session=True,  # see `_run`'s `detached`
             )
         except GitCommandError as exc:
             text = f"{exc.stdout}\n{exc.stderr}"
@@ -251,12 +252,25 @@ class GitRemote:
             return False
         return True
 
-    def _run(self, *args: str, env: dict[str, str] | None = None, istream: Any = None) -> str:
+    def _run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        istream: Any = None,
+        detached: bool = False,
+    ) -> str:
+        """Run git; `detached` runs it in its own session, so that a Ctrl-C meant for hfsync
+        (sent to the terminal's whole process group) does not kill a push half-way: hfsync
+        lets the push finish, then stops."""
         from git import GitCommandError
 
         try:
             out = self._git.execute(
-                ["git", *args], env=env, istream=istream, strip_newline_in_stdout=False
+                ["git", *args],
+                env=env,
+                istream=istream,
+                strip_newline_in_stdout=False,
+                start_new_session=detached,
             )
         except GitCommandError as exc:
             raise RemoteError(
