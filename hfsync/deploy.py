@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hfsync.errors import BuildFailedError
+from hfsync.errors import BuildFailedError, RemoteError
 from hfsync.sync import SyncResult, Target, rollback
+
+if TYPE_CHECKING:
+    from hfsync.remotes.hub import HubRemote
+
+# Stages a Space passes through while it builds or starts (huggingface_hub's wait_for_space).
+BUSY_STAGES = frozenset({"BUILDING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
+FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
+POLL_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -26,21 +36,36 @@ def wait_for_build(target: Target, result: SyncResult) -> BuildReport | None:
     With `rollback_on_failure`, a failed build is rolled back to the sync's backup and waited for
     again before the error is raised, and the error says so.
     """
-    from hfsync.remotes.hub import FAILED_STAGES, HubRemote
+    from hfsync.remotes.hub import HubRemote
 
     remote = target.remote
     config = target.config
     if not isinstance(remote, HubRemote) or config.repo_type != "space" or result.commit is None:
         return None
-    stage = remote.wait_for_build(config.build_timeout)
+    stage = _settled_stage(remote, config.build_timeout)
     if stage not in FAILED_STAGES:
         return BuildReport(config.name, stage)
     failed = f"Space {config.repo} failed to build after commit {result.commit[:12]} ({stage})"
     if not config.rollback_on_failure or result.backup is None:
         raise BuildFailedError(f"{failed}; fix it and sync again, or 'hfsync rollback'")
     restored = rollback(target, result.backup)
-    after = remote.wait_for_build(config.build_timeout)
+    after = _settled_stage(remote, config.build_timeout)
     commit = restored.commit[:12] if restored.commit else "no change"
     raise BuildFailedError(
         f"{failed}; rolled back to {result.backup} ({commit}): the Space is {after} again"
     )
+
+
+def _settled_stage(remote: HubRemote, timeout: float) -> str:
+    """Poll the Space until it leaves the building stages; its final stage."""
+    deadline = time.monotonic() + timeout
+    stage = remote.space_stage()
+    while stage in BUSY_STAGES:
+        if time.monotonic() >= deadline:
+            raise RemoteError(
+                f"Space {remote.repo_id} still {stage} after {timeout:.0f} s; "
+                "raise build_timeout or check the build logs"
+            )
+        time.sleep(POLL_INTERVAL)
+        stage = remote.space_stage()
+    return stage

@@ -15,31 +15,28 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from hfsync.errors import SourceError
 from hfsync.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.snapshot import LocalFile
+from hfsync.symlinks import (
+    MODE_LINK,
+    TreeBlob,
+    resolve_tree_link,
+    tree_dirs,
+    worktree_link,
+)
 
 if TYPE_CHECKING:
     from git.cmd import Git
 
 WORKTREE = "worktree"
-_MODE_LINK = "120000"
 _MODE_GITLINK = "160000"
 _REGULAR_MODES = ("100644", "100755")
-_MAX_LINK_HOPS = 40  # as Linux's limit on nested symlinks
 _HASH_OBJECT_BATCH = 1000  # paths per `git hash-object` call, well under the argv limit
 _ATTRIBUTES = ("filter", "text", "eol", "ident", "working-tree-encoding")
 _AUTOCRLF_ON = ("true", "yes", "on", "1", "input")
-
-
-class _Blob(NamedTuple):
-    """A file of a commit's tree, as `git ls-tree -r -l` gives it."""
-
-    mode: str
-    sha1: str
-    size: int
 
 
 def find_repo_root(start: Path) -> Path:
@@ -208,7 +205,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         except (FileNotFoundError, NotADirectoryError):
             continue  # a tracked file deleted from the working tree
         if stat.S_ISLNK(st.st_mode):
-            link_files[path], st = _worktree_link(repo_real, path)
+            link_files[path], st = worktree_link(repo_real, path)
         elif not stat.S_ISREG(st.st_mode):
             continue  # a tracked file replaced by a directory: gone as a file
         stats[path] = st
@@ -310,69 +307,40 @@ def _converts(values: dict[str, str], *, autocrlf_on: bool) -> bool:
     return text is not None or given("eol") or autocrlf_on
 
 
-def _worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
-    """The in-repository regular file that symlink `path` names, and its stat."""
-    link = repo_real / path
-    target = os.readlink(link)
-    real = Path(os.path.realpath(link))
-    if not real.is_relative_to(repo_real):
-        raise _link_error(path, target, "leaves the repository")
-    if real.relative_to(repo_real).parts[:1] == (".git",):
-        raise _link_error(path, target, "points into the .git directory")
-    try:
-        st = os.stat(real)
-    except OSError:
-        raise _link_error(path, target, "does not point to an existing file") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise _link_error(path, target, "points to a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise _link_error(path, target, "does not point to a regular file")
-    return real, st
-
-
 def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str], bool]) -> Source:
     blobs, submodules = _commit_tree(git, commit)
     in_scope = [path for path in blobs if include(path)]
     links: dict[str, str] = {}
     dirs: set[str] = set()
-    if any(blobs[path].mode == _MODE_LINK for path in in_scope):
+    if any(blobs[path].mode == MODE_LINK for path in in_scope):
         links = _link_targets(repo_root, blobs)
-        dirs = _tree_dirs(blobs, submodules)
+        dirs = tree_dirs(blobs, submodules)
     files: dict[str, LocalFile] = {}
     for path in in_scope:
         blob = blobs[path]
-        if blob.mode == _MODE_LINK:
-            blob = _resolve_tree_link(path, blobs, dirs, links)
+        if blob.mode == MODE_LINK:
+            blob = resolve_tree_link(path, blobs, dirs, links)
         files[path] = LocalFile(path, blob.size, blob.sha1)
     return Source(repo_root, commit, files)
 
 
-def _commit_tree(git: Git, commit: str) -> tuple[dict[str, _Blob], set[str]]:
+def _commit_tree(git: Git, commit: str) -> tuple[dict[str, TreeBlob], set[str]]:
     """The blobs and symlinks of `commit` (sorted by path), and its submodules' paths."""
-    blobs: dict[str, _Blob] = {}
+    blobs: dict[str, TreeBlob] = {}
     submodules: set[str] = set()
     for record in _split_z(git.ls_tree("-r", "-l", "-z", "--full-tree", commit)):
         info, path = record.split("\t", 1)
         mode, kind, sha1, size = info.split()
         if kind == "blob":
-            blobs[path] = _Blob(mode, sha1, int(size))
+            blobs[path] = TreeBlob(mode, sha1, int(size))
         else:
             submodules.add(path)
     return blobs, submodules
 
 
-def _tree_dirs(blobs: dict[str, _Blob], submodules: set[str]) -> set[str]:
-    """The directories of a tree ("" for its root); a submodule counts as one for a link."""
-    dirs = {""} | submodules
-    for path in blobs:
-        parts = path.split("/")[:-1]
-        dirs.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-    return dirs
-
-
-def _link_targets(repo_root: Path, blobs: dict[str, _Blob]) -> dict[str, str]:
+def _link_targets(repo_root: Path, blobs: dict[str, TreeBlob]) -> dict[str, str]:
     """Symlink path -> its target, for every link of the tree (one may lead through another)."""
-    links = {path: blob.sha1 for path, blob in blobs.items() if blob.mode == _MODE_LINK}
+    links = {path: blob.sha1 for path, blob in blobs.items() if blob.mode == MODE_LINK}
     shas = sorted(set(links.values()))
     out = _git_input(repo_root, ["cat-file", "--batch"], "".join(f"{s}\n" for s in shas).encode())
     targets: dict[str, str] = {}
@@ -383,47 +351,6 @@ def _link_targets(repo_root: Path, blobs: dict[str, _Blob]) -> dict[str, str]:
         targets[sha1] = os.fsdecode(out[header_end + 1 : header_end + 1 + size])
         at = header_end + 1 + size + 1
     return {path: targets[sha1] for path, sha1 in links.items()}
-
-
-def _resolve_tree_link(
-    path: str, blobs: dict[str, _Blob], dirs: set[str], links: dict[str, str]
-) -> _Blob:
-    """The regular file of the tree that symlink `path` leads to, resolved as the OS would."""
-
-    def refuse(why: str) -> SourceError:
-        return _link_error(path, links[path], why)
-
-    def parts(target: str) -> list[str]:
-        if target.startswith("/"):
-            raise refuse("leaves the repository")
-        return target.split("/")
-
-    resolved = path.split("/")[:-1]  # the directories reached so far, all known to exist
-    pending = parts(links[path])
-    hops = 0
-    while pending:
-        part = pending.pop(0)
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not resolved:
-                raise refuse("leaves the repository")
-            resolved.pop()
-            continue
-        candidate = "/".join([*resolved, part])
-        if candidate in links:  # a link on the way: go on along its target, from `resolved`
-            hops += 1
-            if hops > _MAX_LINK_HOPS:
-                raise refuse("does not point to an existing file")
-            pending = parts(links[candidate]) + pending
-            continue
-        if pending and candidate not in dirs:
-            raise refuse("does not point to an existing file")
-        resolved.append(part)
-    final = "/".join(resolved)
-    if final in blobs:
-        return blobs[final]
-    raise refuse("points to a directory" if final in dirs else "does not point to an existing file")
 
 
 def _resolve_commit(git: Git, repo_root: Path, rev: str) -> str:
@@ -465,13 +392,6 @@ def _on_disk(file: str) -> bool:
     except (FileNotFoundError, NotADirectoryError):
         return False
     return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
-
-
-def _link_error(path: str, target: str, why: str) -> SourceError:
-    return SourceError(
-        f"symlink {path!r} -> {target!r} {why}; exclude it from this target's paths "
-        "or replace it with the file itself"
-    )
 
 
 def _changed_error(path: str) -> SourceError:

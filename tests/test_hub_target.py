@@ -11,7 +11,8 @@ from huggingface_hub import CommitOperationAdd, HfApi
 
 from hfsync.errors import RemoteError, RemoteMovedError
 from hfsync.remotes import Change
-from hfsync.remotes.hub import CommitLimits, HubRemote, split_change
+from hfsync.remotes.hub import HubRemote
+from hfsync.remotes.hub_limits import CommitLimits, split_change
 from hfsync.snapshot import LocalFile
 from hfsync.source import Source, read_source
 from hfsync.sync import SyncOptions, SyncResult, Target, run_sync

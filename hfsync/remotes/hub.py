@@ -13,14 +13,21 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from hfsync.errors import RemoteError, RemoteMovedError
 from hfsync.remotes import Change, RemoteCommit
-from hfsync.snapshot import LocalFile, RemoteFile
+from hfsync.remotes.hub_errors import (
+    explain,
+    is_missing_token,
+    is_network_error,
+    retry_after,
+    status_of,
+)
+from hfsync.remotes.hub_limits import CommitLimits, split_change
+from hfsync.snapshot import RemoteFile
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -28,44 +35,8 @@ if TYPE_CHECKING:
     from hfsync.source import Source
 
 T = TypeVar("T")
-# Stages a Space passes through while it builds or starts (huggingface_hub's wait_for_space).
-BUSY_STAGES = frozenset({"BUILDING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
-FAILED_STAGES = frozenset({"BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE"})
 PATHS_INFO_CHUNK = 500
 MAX_RATE_LIMIT_WAIT = 60.0
-REGULAR_FILE_LIMIT = 10 * 1024 * 1024  # larger files always go through LFS
-
-
-@dataclass(frozen=True)
-class CommitLimits:
-    """What one Hub commit may hold (create_commit's documented limits)."""
-
-    lfs_files: int = 25_000
-    inline_bytes: int = 1_000_000_000
-
-
-def split_change(change: Change, limits: CommitLimits) -> list[Change]:
-    """`change` as the fewest commits within `limits`, in order; deletions go in the first.
-
-    Files under 10 MiB are counted as inline content (the Hub may still store some as LFS, which
-    only makes a part smaller than counted).
-    """
-    parts: list[Change] = []
-    uploads: list[tuple[str, LocalFile]] = []
-    inline = lfs = 0
-    for path, local in change.uploads:
-        is_lfs = local.size >= REGULAR_FILE_LIMIT
-        too_big = (
-            lfs + 1 > limits.lfs_files if is_lfs else inline + local.size > limits.inline_bytes
-        )
-        if uploads and too_big:
-            parts.append(Change(tuple(uploads), change.deletes if not parts else ()))
-            uploads, inline, lfs = [], 0, 0
-        uploads.append((path, local))
-        lfs += is_lfs
-        inline += 0 if is_lfs else local.size
-    parts.append(Change(tuple(uploads), change.deletes if not parts else ()))
-    return parts
 
 
 class HubRemote:
@@ -90,7 +61,8 @@ class HubRemote:
         self.repo_id = repo_id
         self.repo_type = repo_type
         self.branch = branch
-        self.description = f"{repo_type} {repo_id} (branch {branch})"
+        self.where = f"{repo_type} {repo_id}"
+        self.description = f"{self.where} (branch {branch})"
         self.api: HfApi = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
         self._create = create
         self._private = private
@@ -251,25 +223,6 @@ class HubRemote:
         runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id))
         return str(runtime.stage)
 
-    def wait_for_build(
-        self,
-        timeout: float,
-        poll_interval: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> str:
-        """Poll the Space until it leaves the building stages; return the final stage."""
-        deadline = time.monotonic() + timeout
-        stage = self.space_stage()
-        while stage in BUSY_STAGES:
-            if time.monotonic() >= deadline:
-                raise RemoteError(
-                    f"Space {self.repo_id} still {stage} after {timeout:.0f} s; "
-                    "raise build_timeout or check the build logs"
-                )
-            sleep(poll_interval)
-            stage = self.space_stage()
-        return stage
-
     # -- helpers -----------------------------------------------------------------------------
 
     def _create_commit(
@@ -293,11 +246,11 @@ class HubRemote:
             commit = self._call(post)
         except RemoteError as exc:
             cause = exc.__cause__
-            if isinstance(cause, HfHubHTTPError) and _status(cause) == 412:
+            if isinstance(cause, HfHubHTTPError) and status_of(cause) == 412:
                 raise RemoteMovedError(
                     f"{self.description} moved while hfsync was writing"
                 ) from None
-            if cause is not None and _is_network_error(cause):
+            if cause is not None and is_network_error(cause):
                 return self._landed_commit(parent, title, body, cause)
             raise
         self._confirm_own_commit(commit, parent, title, body)
@@ -380,52 +333,16 @@ class HubRemote:
             try:
                 return action()
             except HfHubHTTPError as exc:
-                wait = _retry_after(exc)
+                wait = retry_after(exc)
                 if retry_rate_limit and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
                     retry_rate_limit = False
                     time.sleep(wait)
                     continue
-                raise RemoteError(self._explain(exc)) from exc
+                raise RemoteError(explain(exc, self.where, self.api.endpoint)) from exc
             except Exception as exc:
-                if _is_network_error(exc) or _is_missing_token(exc):
-                    raise RemoteError(self._explain(exc)) from exc
+                if is_network_error(exc) or is_missing_token(exc):
+                    raise RemoteError(explain(exc, self.where, self.api.endpoint)) from exc
                 raise
-
-    def _explain(self, exc: Exception) -> str:
-        from huggingface_hub.errors import (
-            HfHubHTTPError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-
-        where = f"{self.repo_type} {self.repo_id}"
-        if _is_missing_token(exc):
-            return "no Hub token: set HF_TOKEN or run 'hf auth login'"
-        if isinstance(exc, RepositoryNotFoundError):
-            return (
-                f"{where} not found, or the token cannot see it: check the repo id and HF_TOKEN, "
-                "or set 'create = true'"
-            )
-        if isinstance(exc, RevisionNotFoundError):
-            return f"{where}: revision not found ({_server_message(exc)})"
-        if isinstance(exc, HfHubHTTPError):
-            status = _status(exc)
-            if status == 401:
-                return (
-                    "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
-                )
-            if status == 403:
-                return f"the token may not write to {where} (403): use a token with write access"
-            if status == 429:
-                wait = _retry_after(exc)
-                when = f"in {wait:.0f} s" if wait is not None else "later"
-                return f"the Hub rate-limits {where} (429): nothing was written; try again {when}"
-            if status is not None and status >= 500:
-                return (
-                    f"the Hub failed ({status}) after retries: nothing was written; try again later"
-                )
-            return f"the Hub refused ({status}) on {where}: {_server_message(exc)}"
-        return f"cannot reach the Hub at {self.api.endpoint}: {type(exc).__name__}: {exc}"
 
     def _load_tree(self, commit: str) -> dict[str, RemoteFile] | None:
         try:
@@ -447,38 +364,3 @@ def _remote_file(blob_id: str, size: int, lfs: Any) -> RemoteFile:
     if lfs is not None:
         return RemoteFile(oid=lfs.sha256, size=lfs.size)
     return RemoteFile(oid=blob_id, size=size)
-
-
-def _status(exc: Exception) -> int | None:
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
-
-
-def _server_message(exc: Exception) -> str:
-    message = getattr(exc, "server_message", None) or str(exc).splitlines()[0]
-    return str(message).strip()
-
-
-def _retry_after(exc: Exception) -> float | None:
-    """Seconds the Hub asks to wait on a 429 (`RateLimit: ...;t=N` or `Retry-After: N`)."""
-    if _status(exc) != 429:
-        return None
-    headers = exc.response.headers  # type: ignore[attr-defined]
-    for part in headers.get("RateLimit", "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            return float(value)
-    retry_after = headers.get("Retry-After", "")
-    return float(retry_after) if retry_after.isdigit() else None
-
-
-def _is_network_error(exc: BaseException | None) -> bool:
-    import httpx2
-
-    return isinstance(exc, (httpx2.TransportError, ConnectionError, TimeoutError))
-
-
-def _is_missing_token(exc: BaseException | None) -> bool:
-    from huggingface_hub.errors import LocalTokenNotFoundError
-
-    return isinstance(exc, LocalTokenNotFoundError)

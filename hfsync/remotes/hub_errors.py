@@ -1,0 +1,71 @@
+"""The Hub client's errors, read and explained in one line each (exit code 4 at the CLI)."""
+
+from __future__ import annotations
+
+
+def explain(exc: BaseException, where: str, endpoint: str) -> str:
+    """One line that says what went wrong and what to do."""
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    if is_missing_token(exc):
+        return "no Hub token: set HF_TOKEN or run 'hf auth login'"
+    if isinstance(exc, RepositoryNotFoundError):
+        return (
+            f"{where} not found, or the token cannot see it: check the repo id and HF_TOKEN, "
+            "or set 'create = true'"
+        )
+    if isinstance(exc, RevisionNotFoundError):
+        return f"{where}: revision not found ({server_message(exc)})"
+    if isinstance(exc, HfHubHTTPError):
+        status = status_of(exc)
+        if status == 401:
+            return "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
+        if status == 403:
+            return f"the token may not write to {where} (403): use a token with write access"
+        if status == 429:
+            wait = retry_after(exc)
+            when = f"in {wait:.0f} s" if wait is not None else "later"
+            return f"the Hub rate-limits {where} (429): nothing was written; try again {when}"
+        if status is not None and status >= 500:
+            return f"the Hub failed ({status}) after retries: nothing was written; try again later"
+        return f"the Hub refused ({status}) on {where}: {server_message(exc)}"
+    return f"cannot reach the Hub at {endpoint}: {type(exc).__name__}: {exc}"
+
+
+def status_of(exc: Exception) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def server_message(exc: Exception) -> str:
+    message = getattr(exc, "server_message", None) or str(exc).splitlines()[0]
+    return str(message).strip()
+
+
+def retry_after(exc: Exception) -> float | None:
+    """Seconds the Hub asks to wait on a 429 (`RateLimit: ...;t=N` or `Retry-After: N`)."""
+    if status_of(exc) != 429:
+        return None
+    headers = exc.response.headers  # type: ignore[attr-defined]
+    for part in headers.get("RateLimit", "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return float(value)
+    header = headers.get("Retry-After", "")
+    return float(header) if header.isdigit() else None
+
+
+def is_network_error(exc: BaseException | None) -> bool:
+    import httpx2
+
+    return isinstance(exc, (httpx2.TransportError, ConnectionError, TimeoutError))
+
+
+def is_missing_token(exc: BaseException | None) -> bool:
+    from huggingface_hub.errors import LocalTokenNotFoundError
+
+    return isinstance(exc, LocalTokenNotFoundError)
