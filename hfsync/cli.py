@@ -170,8 +170,9 @@ def status(
 ) -> None:
     """Show what a sync would do, and remote edits as diffs; write nothing."""
     from hfsync import render
+    from hfsync.diffs import remote_edit_diffs
     from hfsync.plan import Policy
-    from hfsync.sync import remote_edit_diffs, snapshot
+    from hfsync.sync import snapshot
 
     repo_root, config = _repo_and_config(config_path)
     source_rev = _source_rev(rev, worktree)
@@ -216,7 +217,7 @@ def rollback(
 ) -> None:
     """Restore a backup's tree (default: the newest) with a new commit, backed up first."""
     from hfsync import render
-    from hfsync.sync import rollback as do_rollback
+    from hfsync.rollback import rollback as do_rollback
 
     repo_root, config = _repo_and_config(config_path)
     (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hfsync.errors import BuildFailedError, RemoteError
-from hfsync.sync import SyncResult, Target, rollback
+from hfsync.rollback import rollback
+from hfsync.sync import SyncResult, Target
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub import HubRemote

@@ -13,7 +13,8 @@ from hfsync.errors import ConflictError, HfsyncError
 if TYPE_CHECKING:
     from hfsync.backups import Backup
     from hfsync.plan import Plan
-    from hfsync.sync import RollbackResult, SyncResult
+    from hfsync.rollback import RollbackResult
+    from hfsync.sync import SyncResult
 
 _STYLES = {"upload": "green", "delete": "red", "conflict": "bold yellow", "keep": "dim"}
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hfsync.backups import Backup, backup_name, backups_to_prune, list_backups
+from hfsync.backups import backup_name, backups_to_prune, list_backups
 from hfsync.config import TargetConfig
 from hfsync.errors import (
-    ConfigError,
     ConflictError,
     RemoteError,
     RemoteMovedError,
@@ -80,22 +79,6 @@ class SyncResult:
             "dry_run": self.dry_run,
             "attempts": self.attempts,
             "plan": self.plan.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class RollbackResult:
-    target: str
-    restored: Backup
-    commit: str | None
-    backup: str | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "target": self.target,
-            "restored": self.restored.to_dict(),
-            "commit": self.commit,
-            "backup": self.backup,
         }
 
 
@@ -283,72 +266,3 @@ def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:
         kept=plan.kept_base(),
     )
     return commit_message(summary, details, record, uuid.uuid4().hex)
-
-
-def rollback(
-    target: Target,
-    name: str | None,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-) -> RollbackResult:
-    """Make the branch's tree equal to a backup's tree with a new commit, itself backed up first."""
-    remote = target.remote
-    backups = list_backups(remote.branches())
-    if not backups:
-        raise ConfigError(f"{remote.description} has no hfsync backups to roll back to")
-    chosen = backups[0] if name is None else next((b for b in backups if b.name == name), None)
-    if chosen is None:
-        names = ", ".join(b.name for b in backups[:5])
-        raise ConfigError(f"no backup named '{name}' on {remote.description} (newest: {names})")
-    for _attempt in range(MAX_ATTEMPTS):
-        head = remote.head()
-        if head is None:
-            raise RemoteError(f"{remote.description} has no branch to roll back")
-        restored_tree = remote.tree(chosen.commit)
-        if remote.tree(head) == restored_tree:
-            return RollbackResult(target.config.name, chosen, commit=None)
-        base = recover_base(target, head)
-        kept: dict[str, str | None] = {
-            path: None
-            for path in restored_tree
-            if target.scope.includes_remote(path)
-            and (base is None or not base.known(path) or path not in base.entries)
-        }
-        record = SyncRecord(f"rollback:{chosen.name}", target.config.name, target.scope.spec, kept)
-        title, body = commit_message(
-            f"hfsync: roll back to {chosen.name}", [], record, uuid.uuid4().hex
-        )
-        backup, _pruned = take_backup(target, head, now())
-        try:
-            commit = remote.restore(head, chosen.commit, title, body)
-        except RemoteMovedError:
-            continue
-        target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
-        return RollbackResult(target.config.name, chosen, commit=commit, backup=backup)
-    raise RemoteError(f"{remote.description} kept moving during the rollback; run it again")
-
-
-def remote_edit_diffs(target: Target, source: Source, plan: Plan) -> list[str]:
-    """Unified diffs that bring each remote edit into the repository (`git apply` them)."""
-    import difflib
-
-    diffs = []
-    for op in plan.conflicts:
-        local_path = target.scope.to_local(op.path) or op.path
-        ours = source.read_bytes(op.local.path) if op.local else b""
-        theirs = target.remote.read_file(plan.head, op.path) if op.remote and plan.head else b""
-        try:
-            old, new = ours.decode("utf-8"), theirs.decode("utf-8")
-        except UnicodeDecodeError:
-            diffs.append(f"Binary files a/{local_path} and b/{local_path} differ\n")
-            continue
-        diffs.append(
-            "".join(
-                difflib.unified_diff(
-                    old.splitlines(keepends=True),
-                    new.splitlines(keepends=True),
-                    fromfile=f"a/{local_path}" if op.local else "/dev/null",
-                    tofile=f"b/{local_path}" if op.remote else "/dev/null",
-                )
-            )
-        )
-    return diffs

@@ -109,7 +109,7 @@ def test_big_binary_goes_through_lfs_and_is_left_alone_when_unchanged(
 def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
     make_repo, hub: TestHub, api: HfApi, env
 ) -> None:
-    from hfsync.sync import rollback
+    from hfsync.rollback import rollback
 
     repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
     sync(repo)

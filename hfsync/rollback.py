@@ -1,0 +1,76 @@
+"""`hfsync rollback`: make the branch's tree equal to a backup's, with a new commit.
+
+History is never rewritten: the rollback is a commit on top of the head, itself backed up first,
+and an hfsync commit, so that the next sync deploys the source again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from hfsync.backups import Backup, list_backups
+from hfsync.errors import ConfigError, RemoteError, RemoteMovedError
+from hfsync.record import SyncRecord, commit_message
+from hfsync.state import BasePointer
+from hfsync.sync import MAX_ATTEMPTS, Target, recover_base, take_backup
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    target: str
+    restored: Backup
+    commit: str | None
+    backup: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "restored": self.restored.to_dict(),
+            "commit": self.commit,
+            "backup": self.backup,
+        }
+
+
+def rollback(
+    target: Target,
+    name: str | None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> RollbackResult:
+    """Make the branch's tree equal to a backup's tree with a new commit, itself backed up first."""
+    remote = target.remote
+    backups = list_backups(remote.branches())
+    if not backups:
+        raise ConfigError(f"{remote.description} has no hfsync backups to roll back to")
+    chosen = backups[0] if name is None else next((b for b in backups if b.name == name), None)
+    if chosen is None:
+        names = ", ".join(b.name for b in backups[:5])
+        raise ConfigError(f"no backup named '{name}' on {remote.description} (newest: {names})")
+    for _attempt in range(MAX_ATTEMPTS):
+        head = remote.head()
+        if head is None:
+            raise RemoteError(f"{remote.description} has no branch to roll back")
+        restored_tree = remote.tree(chosen.commit)
+        if remote.tree(head) == restored_tree:
+            return RollbackResult(target.config.name, chosen, commit=None)
+        base = recover_base(target, head)
+        kept: dict[str, str | None] = {
+            path: None
+            for path in restored_tree
+            if target.scope.includes_remote(path)
+            and (base is None or not base.known(path) or path not in base.entries)
+        }
+        record = SyncRecord(f"rollback:{chosen.name}", target.config.name, target.scope.spec, kept)
+        title, body = commit_message(
+            f"hfsync: roll back to {chosen.name}", [], record, uuid.uuid4().hex
+        )
+        backup, _pruned = take_backup(target, head, now())
+        try:
+            commit = remote.restore(head, chosen.commit, title, body)
+        except RemoteMovedError:
+            continue
+        target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
+        return RollbackResult(target.config.name, chosen, commit=commit, backup=backup)
+    raise RemoteError(f"{remote.description} kept moving during the rollback; run it again")
