@@ -206,19 +206,6 @@ def test_stale_parent_is_refused_by_the_hub(make_repo, hub: TestHub, api: HfApi,
         remote.commit(old, Change(uploads=(("app.py", local),), deletes=()), source, "t", "b")
 
 
-def test_a_dropped_commit_connection_is_replanned_without_duplicates(
-    make_repo, hub: TestHub, api: HfApi, env
-) -> None:
-    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
-    sync(repo)
-    before = len(api.list_repo_commits(REPO, repo_type="space"))
-    write_files(repo, {"app.py": "2"})
-    hub.control.inject("/commit/", method="POST", drop=True)
-    result = sync(repo)
-    assert result.commit is not None and result.attempts == 2
-    assert len(api.list_repo_commits(REPO, repo_type="space")) == before + 1
-
-
 def test_a_503_on_preupload_is_retried_by_the_client(make_repo, hub: TestHub, env) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     hub.control.inject("/preupload/", status=503, times=1)
@@ -367,18 +354,23 @@ def test_an_interrupted_multi_part_sync_is_finished_by_the_next_run(
     assert not result.plan.conflicts
 
 
-def test_a_commit_that_landed_while_the_connection_broke_is_recognised(
-    make_repo, hub: TestHub, api: HfApi, env
+@pytest.mark.parametrize(
+    ("fault", "attempts"),
+    [({"drop": True}, 2), ({"drop_after": True}, 1)],
+    ids=["lost before the commit: re-planned", "lost after the commit: recognised"],
+)
+def test_a_connection_lost_during_the_commit_makes_exactly_one_commit(
+    make_repo, hub: TestHub, api: HfApi, env, fault: dict[str, bool], attempts: int
 ) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     sync(repo)
     before = len(api.list_repo_commits(REPO, repo_type="space"))
     write_files(repo, {"app.py": "2"})
     hub.control.clear_log()
-    hub.control.inject("/commit/", method="POST", drop_after=True)
+    hub.control.inject("/commit/", method="POST", **fault)
     result = sync(repo)
     commits = api.list_repo_commits(REPO, repo_type="space")
-    assert len(commits) == before + 1  # landed once, not twice
-    assert result.commit == commits[0].commit_id and result.attempts == 1
-    assert hub.control.count("POST", "/commit/") == 1  # no second POST
+    assert len(commits) == before + 1  # never twice, never lost
+    assert result.commit == commits[0].commit_id and result.attempts == attempts
+    assert hub.control.count("POST", "/commit/") == attempts
     assert sync(repo).commit is None
