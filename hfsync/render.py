@@ -9,10 +9,11 @@ from rich.table import Table
 from rich.text import Text
 
 from hfsync.errors import ConflictError, HfsyncError
+from hfsync.plan import Action
 
 if TYPE_CHECKING:
     from hfsync.backups import Backup
-    from hfsync.plan import Plan
+    from hfsync.plan import Operation, Plan
     from hfsync.rollback import RollbackResult
     from hfsync.sync import SyncResult
 
@@ -23,12 +24,18 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def _shown(plan: Plan) -> list[Operation]:
+    """The operations worth a row: remote-only files left alone are only counted (--json lists
+    them), or every run would repeat them."""
+    return [op for op in plan.operations if op.action is not Action.KEEP]
+
+
 def plan_table(plan: Plan) -> Table:
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("action")
     table.add_column("path")
     table.add_column("reason", style="dim")
-    for op in plan.operations:
+    for op in _shown(plan):
         style = _STYLES.get(op.action.value, "")
         # Text, not markup: a path such as `app/[id].py` must print as it is.
         table.add_row(Text(op.action.value, style=style), Text(op.path), Text(op.reason))
@@ -36,9 +43,11 @@ def plan_table(plan: Plan) -> Table:
 
 
 def _summary(plan: Plan) -> str:
+    kept = len(plan.of(Action.KEEP))
     return (
         f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
         f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
+        + (f", {kept} remote-only left alone (--prune deletes them)" if kept else "")
         + (" (first sync)" if plan.first_sync else "")
     )
 
@@ -47,7 +56,7 @@ def sync_result(result: SyncResult) -> None:
     console = _console()
     plan = result.plan
     console.print(f"[bold]{result.target}[/]: {_summary(plan)}")
-    if plan.operations:
+    if _shown(plan):
         console.print(plan_table(plan))
     if result.dry_run:
         console.print("dry run: nothing written")
@@ -69,7 +78,7 @@ def sync_result(result: SyncResult) -> None:
 def status(target: str, plan: Plan, diffs: list[str]) -> None:
     console = _console()
     console.print(f"[bold]{target}[/]: {_summary(plan)}")
-    if plan.operations:
+    if _shown(plan):
         console.print(plan_table(plan))
     for diff in diffs:
         console.out(diff, end="" if diff.endswith("\n") else "\n", highlight=False)

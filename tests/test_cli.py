@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import commit_all, hfsync, write_files
+from tests.helpers_git import commit_all, git, hfsync, write_files
 
 DOCS_TREE = {
     "README.md": "r",
@@ -171,3 +171,20 @@ def test_credentials_in_a_git_url_never_show(make_repo) -> None:
     assert done.returncode == 4, done.stderr
     assert "hf_secret_in_url" not in done.stdout + done.stderr
     assert "https://***@127.0.0.1:9/space.git" in done.stderr
+
+
+def test_remote_only_files_are_counted_not_listed(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    repo = make_repo(
+        {"hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{remote}"\ncreate = true\n', "a": "a"}
+    )
+    assert hfsync(repo, "run").returncode == 0
+    editor = tmp_path / "editor"
+    git(tmp_path, "clone", "-q", str(remote), str(editor))
+    write_files(editor, {"space-only.txt": "kept"})
+    commit_all(editor, "added on the remote")
+    git(editor, "push", "-q", "origin", "HEAD:main")
+    done = hfsync(repo, "run")
+    assert "1 remote-only left alone (--prune deletes them)" in done.stdout
+    assert "space-only.txt" not in done.stdout
+    assert '"path": "space-only.txt"' in hfsync(repo, "run", "--dry-run", "--json").stdout
