@@ -318,14 +318,13 @@ def _load_config(repo_root: Path, config_path: Path | None) -> Config:
 
 
 def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Target]:
-    from git import Repo
-
     from hfsync.scope import scope_for_target
+    from hfsync.source import git_dir
     from hfsync.sync import open_target
 
     chosen = config.selected(name)
     scopes = [scope_for_target(t, repo_root, config.path) for t in chosen]
-    directory = Path(Repo(repo_root).git_dir)
+    directory = git_dir(repo_root)
     return [open_target(t, s, repo_root, directory) for t, s in zip(chosen, scopes, strict=True)]
 
 

@@ -23,6 +23,7 @@ import filelock
 import xxhash
 
 from hfsync.errors import SourceError
+from hfsync.state import state_dir
 
 VERSION = 1
 INDEX_NAME = "hashindex.json"
@@ -78,7 +79,7 @@ class HashIndex:
     @classmethod
     def load(cls, git_dir: Path) -> HashIndex:
         """The index stored in `git_dir` (empty when missing, corrupt or of another version)."""
-        directory = git_dir / "hfsync"
+        directory = state_dir(git_dir)
         # No lock needed to read: writers replace the file atomically.
         return cls(directory, _read_entries(directory / INDEX_NAME))
 

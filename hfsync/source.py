@@ -39,6 +39,15 @@ _ATTRIBUTES = ("filter", "text", "eol", "ident", "working-tree-encoding")
 _AUTOCRLF_ON = ("true", "yes", "on", "1", "input")
 
 
+def git_dir(repo_root: Path) -> Path:
+    """The repository's git directory (`.git`, or a linked worktree's own), where hfsync keeps
+    its caches."""
+    import git
+
+    with git.Repo(repo_root) as repo:
+        return Path(repo.git_dir)
+
+
 def find_repo_root(start: Path) -> Path:
     """The work tree root of the git repository containing `start`."""
     import git
@@ -191,7 +200,6 @@ class Source:
 
 
 def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) -> Source:
-    import git as gitpython
 
     listing = _worktree_listing(git)
     in_scope = sorted(path for path in listing if include(path))
@@ -211,8 +219,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         stats[path] = st
     clean = _clean_in_git_index(repo_root, git, listing, [p for p in stats if p not in link_files])
 
-    with gitpython.Repo(repo_root) as repo:
-        index = HashIndex.load(Path(repo.git_dir))
+    index = HashIndex.load(git_dir(repo_root))
     files: dict[str, LocalFile] = {}
     reads = 0
     for path, st in stats.items():

@@ -27,6 +27,7 @@ class BasePointer:
 
 
 def state_dir(git_dir: Path) -> Path:
+    """Where hfsync keeps its caches: inside the git directory, so never synced nor committed."""
     return git_dir / "hfsync"
 
 

@@ -26,7 +26,7 @@ from hfsync.remotes import Change, Remote
 from hfsync.scope import Scope
 from hfsync.snapshot import LocalFile, RemoteFile
 from hfsync.source import Source
-from hfsync.state import BasePointer, TargetState, target_key
+from hfsync.state import BasePointer, TargetState, state_dir, target_key
 
 MAX_ATTEMPTS = 3
 
@@ -101,7 +101,7 @@ def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Pa
             create=target.create,
             private=target.private,
             space_sdk=target.space_sdk,
-            cache_dir=git_dir / "hfsync" / "hub",
+            cache_dir=state_dir(git_dir) / "hub",
         )
         where = f"{target.repo_type}:{target.repo}"
     state = TargetState(git_dir, target_key(target.name, where, target.branch))

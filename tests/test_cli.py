@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import commit_all, git, hfsync, write_files
+from tests.helpers_git import commit_all, hfsync, push_edit, write_files
 
 DOCS_TREE = {
     "README.md": "r",
@@ -179,11 +179,7 @@ def test_remote_only_files_are_counted_not_listed(make_repo, tmp_path: Path) -> 
         {"hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{remote}"\ncreate = true\n', "a": "a"}
     )
     assert hfsync(repo, "run").returncode == 0
-    editor = tmp_path / "editor"
-    git(tmp_path, "clone", "-q", str(remote), str(editor))
-    write_files(editor, {"space-only.txt": "kept"})
-    commit_all(editor, "added on the remote")
-    git(editor, "push", "-q", "origin", "HEAD:main")
+    push_edit(remote, tmp_path / "editor", {"space-only.txt": "kept"}, "added on the remote")
     done = hfsync(repo, "run")
     assert "1 remote-only left alone (--prune deletes them)" in done.stdout
     assert "space-only.txt" not in done.stdout

@@ -15,7 +15,7 @@ from hfsync.remotes.git import GitRemote
 from hfsync.source import Source, read_source
 from hfsync.sync import SyncOptions, Target, run_sync
 from tests.conftest import open_first_target
-from tests.helpers_git import commit_all, git, hfsync, write_files
+from tests.helpers_git import commit_all, git, hfsync, push_edit, write_files
 
 
 @pytest.fixture
@@ -44,10 +44,8 @@ class RacingRemote(GitRemote):
     ) -> str:
         if self.races:
             self.races -= 1
-            git(self.racer, "pull", "-q", "--ff-only")
-            write_files(self.racer, {"app/other.py": f"# pushed by someone else {self.races}\n"})
-            commit_all(self.racer, "concurrent push")
-            git(self.racer, "push", "-q", "origin", "HEAD:main")
+            other = {"app/other.py": f"# pushed by someone else {self.races}\n"}
+            push_edit(Path(self.url), self.racer, other, "concurrent push")
         return super().commit(parent, change, source, title, body)
 
 
@@ -55,8 +53,7 @@ def synced_then_raced(repo: Path, tmp_path: Path, races: int) -> Target:
     """A synced target with a local change, whose next `races` pushes lose to someone else."""
     target = open_first_target(repo)
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
-    racer = tmp_path / "racer"
-    git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(racer))
+    racer = tmp_path / "racer"  # someone else's clone, made at the first race
     write_files(repo, {"app/util.py": "X = 2\n"})
     assert isinstance(target.remote, GitRemote)
     target.remote = RacingRemote(target.remote, racer, races)
@@ -140,11 +137,7 @@ def test_local_dir_maps_to_remote_dir(make_repo, tmp_path: Path) -> None:
         "app/main.py",
         "app/sub/util.py",
     ]
-    racer = tmp_path / "editor"
-    git(tmp_path, "clone", "-q", str(remote), str(racer))
-    write_files(racer, {"app/main.py": "edited\n"})
-    commit_all(racer, "web edit")
-    git(racer, "push", "-q", "origin", "HEAD:main")
+    push_edit(remote, tmp_path / "editor", {"app/main.py": "edited\n"}, "web edit")
     status = hfsync(repo, "status")
     assert "--- a/space/main.py" in status.stdout  # the diff speaks of the local path
     assert "+edited" in status.stdout

@@ -26,7 +26,7 @@ from hfsync.scope import scope_from_patterns
 from hfsync.sync import SyncResult
 from hfsync.watch import Watcher, relative_path, touched_targets
 from tests.conftest import open_first_target
-from tests.helpers_git import commit_all, git, hfsync, write_files
+from tests.helpers_git import git, hfsync, push_edit, write_files
 
 DEBOUNCE = 0.3
 QUIET = 3 * DEBOUNCE  # long enough for a change to have been synced, had it been relevant
@@ -75,11 +75,12 @@ def wait_for(check: Callable[[], object], what: str, timeout: float = 20.0) -> N
 
 def edit_on_the_remote(tmp_path: Path) -> None:
     """Someone edits app/main.py on the Space: a push from another clone."""
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(tmp_path / "remote.git"), str(clone))
-    write_files(clone, {"app/main.py": REMOTE_EDIT})
-    commit_all(clone, "edit on the Space")
-    git(clone, "push", "-q", "origin", "HEAD:main")
+    push_edit(
+        tmp_path / "remote.git",
+        tmp_path / "clone",
+        {"app/main.py": REMOTE_EDIT},
+        "edit on the Space",
+    )
 
 
 Outcomes = list[SyncResult | Exception]
