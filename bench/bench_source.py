@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchgit import GIT_ENV, git
 
-from hfsync.source import read_source
+from hfsync.local.source import read_source
 
 
 def build_repo(repo: Path, count: int) -> None:

@@ -59,10 +59,10 @@ def main() -> None:
 
     from huggingface_hub import HfApi
 
-    from hfsync.config import load_config
-    from hfsync.scope import scope_for_target
-    from hfsync.source import read_source
-    from hfsync.sync import SyncOptions, open_target, run_sync
+    from hfsync.config.model import load_config
+    from hfsync.core.scope import scope_for_target
+    from hfsync.engine.sync import SyncOptions, open_target, run_sync
+    from hfsync.local.source import read_source
     from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from hfsync import __version__
-from hfsync.errors import HfsyncError
+from hfsync.core.errors import HfsyncError
 
 if TYPE_CHECKING:
-    from hfsync.config import Config
-    from hfsync.source import Source
-    from hfsync.sync import Target
+    from hfsync.config.model import Config
+    from hfsync.engine.sync import Target
+    from hfsync.local.source import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
@@ -83,8 +83,8 @@ def ls_files(
     With --paths / --paths-ignore the patterns are GitHub Actions filters and no config is read;
     otherwise the target's scope from the config is used.
     """
-    from hfsync.scope import scope_for_target, scope_from_patterns
-    from hfsync.source import find_repo_root, list_paths
+    from hfsync.core.scope import scope_for_target, scope_from_patterns
+    from hfsync.local.source import find_repo_root, list_paths
 
     repo_root = find_repo_root(Path.cwd())
     if paths or paths_ignore:
@@ -125,10 +125,10 @@ def run(
     wait: bool,
 ) -> None:
     """Sync each target once: plan, back up, commit only what changed."""
-    from hfsync import render
-    from hfsync.deploy import wait_for_build
-    from hfsync.github import write_job_summary
-    from hfsync.sync import SyncOptions, run_sync
+    from hfsync.engine.deploy import wait_for_build
+    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.ui import render
+    from hfsync.ui.github import write_job_summary
 
     repo_root, config = _repo_and_config(config_path)
     source_rev = _source_rev(rev, worktree)
@@ -169,10 +169,10 @@ def status(
     as_json: bool,
 ) -> None:
     """Show what a sync would do, and remote edits as diffs; write nothing."""
-    from hfsync import render
-    from hfsync.diffs import remote_edit_diffs
-    from hfsync.plan import Policy
-    from hfsync.sync import snapshot
+    from hfsync.core.plan import Policy
+    from hfsync.engine.diffs import remote_edit_diffs
+    from hfsync.engine.sync import snapshot
+    from hfsync.ui import render
 
     repo_root, config = _repo_and_config(config_path)
     source_rev = _source_rev(rev, worktree)
@@ -195,8 +195,8 @@ def status(
 @json_option
 def backups(config_path: Path | None, target_name: str | None, as_json: bool) -> None:
     """List hfsync's backup branches of a target, newest first."""
-    from hfsync import render
-    from hfsync.backups import list_backups
+    from hfsync.core.backups import list_backups
+    from hfsync.ui import render
 
     repo_root, config = _repo_and_config(config_path)
     (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
@@ -216,8 +216,8 @@ def rollback(
     backup: str | None, config_path: Path | None, target_name: str | None, as_json: bool
 ) -> None:
     """Restore a backup's tree (default: the newest) with a new commit, backed up first."""
-    from hfsync import render
-    from hfsync.rollback import rollback as do_rollback
+    from hfsync.engine.rollback import rollback as do_rollback
+    from hfsync.ui import render
 
     repo_root, config = _repo_and_config(config_path)
     (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
@@ -260,9 +260,9 @@ def watch(
     """
     import warnings
 
-    from hfsync import render
-    from hfsync.sync import SyncResult
-    from hfsync.watch import Watcher, stop_on_signals
+    from hfsync.daemons.watch import Watcher, stop_on_signals
+    from hfsync.engine.sync import SyncResult
+    from hfsync.ui import render
 
     # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
     # own folders in .git) is registered twice, then reuses the one watch: noise, not a problem.
@@ -293,8 +293,8 @@ def watch(
 @click.option("--force", is_flag=True, help="Overwrite an existing hfsync.toml.")
 def init(workflow: Path | None, repo: str | None, url: str | None, force: bool) -> None:
     """Write a starter hfsync.toml at the repository root."""
-    from hfsync.init import write_starter_config
-    from hfsync.source import find_repo_root
+    from hfsync.config.starter import write_starter_config
+    from hfsync.local.source import find_repo_root
 
     repo_root = find_repo_root(Path.cwd())
     path = write_starter_config(repo_root, workflow=workflow, repo=repo, url=url, force=force)
@@ -305,22 +305,22 @@ def init(workflow: Path | None, repo: str | None, url: str | None, force: bool) 
 
 
 def _repo_and_config(config_path: Path | None) -> tuple[Path, Config]:
-    from hfsync.source import find_repo_root
+    from hfsync.local.source import find_repo_root
 
     repo_root = find_repo_root(Path.cwd())
     return repo_root, _load_config(repo_root, config_path)
 
 
 def _load_config(repo_root: Path, config_path: Path | None) -> Config:
-    from hfsync.config import find_config, load_config
+    from hfsync.config.model import find_config, load_config
 
     return load_config(config_path if config_path is not None else find_config(repo_root))
 
 
 def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Target]:
-    from hfsync.scope import scope_for_target
-    from hfsync.source import git_dir
-    from hfsync.sync import open_target
+    from hfsync.core.scope import scope_for_target
+    from hfsync.engine.sync import open_target
+    from hfsync.local.source import git_dir
 
     chosen = config.selected(name)
     scopes = [scope_for_target(t, repo_root, config.path) for t in chosen]
@@ -329,7 +329,7 @@ def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Tar
 
 
 def _read_source(repo_root: Path, target: Target, rev: str | None) -> Source:
-    from hfsync.source import read_source
+    from hfsync.local.source import read_source
 
     return read_source(repo_root, rev, target.scope.includes)
 
@@ -346,7 +346,7 @@ def _source_rev(rev: str | None, worktree: bool) -> str | None:
 
 def _report_error(message: str) -> None:
     """One line on stderr; in GitHub Actions also an error annotation."""
-    from hfsync.github import error_annotation, in_github_actions
+    from hfsync.ui.github import error_annotation, in_github_actions
 
     click.echo(f"hfsync: error: {message}", err=True)
     if in_github_actions():

@@ -12,7 +12,7 @@ import pytest
 from tests.helpers_git import init_repo
 
 if TYPE_CHECKING:
-    from hfsync.sync import Target
+    from hfsync.engine.sync import Target
 
 # The Hub client reads these at import: keep it on plain LFS (the test Hub has no Xet storage)
 # and away from any telemetry endpoint, before any test module imports it.
@@ -62,9 +62,9 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
 
 def open_first_target(repo: Path) -> Target:
     """The first target of `repo`'s hfsync.toml, opened in-process."""
-    from hfsync.config import load_config
-    from hfsync.scope import scope_for_target
-    from hfsync.sync import open_target
+    from hfsync.config.model import load_config
+    from hfsync.core.scope import scope_for_target
+    from hfsync.engine.sync import open_target
 
     config = load_config(repo / "hfsync.toml")
     target = config.targets[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from hfsync.backups import backup_name, backups_to_prune, list_backups
+from hfsync.core.backups import backup_name, backups_to_prune, list_backups
 
 NOW = datetime(2026, 11, 28, 15, 20, 0, 500_000, tzinfo=timezone.utc)
 

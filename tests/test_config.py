@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.config import load_config
+from hfsync.config.model import load_config
 from tests.helpers_git import hfsync
 
 GOOD = """

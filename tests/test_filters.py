@@ -1,4 +1,4 @@
-"""Table-driven tests of hfsync.filters against GitHub's documented filter patterns.
+"""Table-driven tests of hfsync.core.filters against GitHub's documented filter patterns.
 
 "Example matches" come verbatim from the docs' "Filter pattern cheat sheet"
 (github/docs `content/actions/reference/workflows-and-actions/workflow-syntax.md`); the
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from hfsync.errors import ConfigError
-from hfsync.filters import FilterError, PathFilter, compile_pattern
+from hfsync.core.errors import ConfigError
+from hfsync.core.filters import FilterError, PathFilter, compile_pattern
 
 # (pattern, example matches from the docs, non-matches derived from the definitions)
 BRANCHES_AND_TAGS = [

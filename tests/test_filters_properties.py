@@ -1,11 +1,11 @@
-"""Property tests of hfsync.filters: the laws the pattern language and the lists must obey."""
+"""Property tests of hfsync.core.filters: the laws the pattern language and the lists must obey."""
 
 from __future__ import annotations
 
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
-from hfsync.filters import FilterError, PathFilter, compile_pattern
+from hfsync.core.filters import FilterError, PathFilter, compile_pattern
 
 # Path characters, including ones that are special in patterns, regexes or shells.
 _NAME_CHARS = st.sampled_from(list("abcxyzAB019.-_ *?+[]!\\{}()^$|é\n"))

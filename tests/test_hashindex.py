@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.hashindex import INDEX_NAME, VERSION, FileHashes, HashIndex, git_blob_sha1
+from hfsync.local.hashindex import INDEX_NAME, VERSION, FileHashes, HashIndex, git_blob_sha1
 from tests.helpers_git import write
 
 
@@ -148,7 +148,7 @@ def test_a_failed_save_costs_time_not_the_run(
 WRITER = """
 import os, sys
 from pathlib import Path
-from hfsync.hashindex import HashIndex
+from hfsync.local.hashindex import HashIndex
 
 git_dir, tag, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 keep = {f"{t}{i}" for t in "ab" for i in range(count)}

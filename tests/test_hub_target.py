@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from hfsync.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.snapshot import LocalFile
+from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.hub import HubRemote
 from hfsync.remotes.hub_limits import CommitLimits, split_change
-from hfsync.snapshot import LocalFile
-from hfsync.source import Source, read_source
-from hfsync.sync import SyncOptions, SyncResult, Target, run_sync
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
 from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
 from tests.conftest import open_first_target
@@ -109,7 +109,7 @@ def test_big_binary_goes_through_lfs_and_is_left_alone_when_unchanged(
 def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
     make_repo, hub: TestHub, api: HfApi, env
 ) -> None:
-    from hfsync.rollback import rollback
+    from hfsync.engine.rollback import rollback
 
     repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
     sync(repo)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hfsync.plan import Action, Base, Plan, Policy, make_plan
-from hfsync.snapshot import LocalFile, RemoteFile
+from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
+from hfsync.core.snapshot import LocalFile, RemoteFile
 
 
 def sha1(content: str) -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.errors import SourceError
-from hfsync.hashindex import git_blob_sha1
-from hfsync.source import find_repo_root, list_paths, read_source
+from hfsync.core.errors import SourceError
+from hfsync.local.hashindex import git_blob_sha1
+from hfsync.local.source import find_repo_root, list_paths, read_source
 from tests.helpers_git import commit_all, git, hash_object, init_repo, write
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.errors import RemoteError
+from hfsync.core.errors import RemoteError
+from hfsync.engine.sync import SyncOptions, Target, run_sync
+from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.git import GitRemote
-from hfsync.source import Source, read_source
-from hfsync.sync import SyncOptions, Target, run_sync
 from tests.conftest import open_first_target
 from tests.helpers_git import commit_all, git, hfsync, push_edit, write_files
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.debounce import Debouncer
-from hfsync.errors import ConflictError
-from hfsync.scope import scope_from_patterns
-from hfsync.sync import SyncResult
-from hfsync.watch import Watcher, relative_path, touched_targets
+from hfsync.core.errors import ConflictError
+from hfsync.core.scope import scope_from_patterns
+from hfsync.daemons.debounce import Debouncer
+from hfsync.daemons.watch import Watcher, relative_path, touched_targets
+from hfsync.engine.sync import SyncResult
 from tests.conftest import open_first_target
 from tests.helpers_git import git, hfsync, push_edit, write_files
 

@@ -1,4 +1,4 @@
-"""Tests of hfsync.workflow on real workflow files written to a temporary directory."""
+"""Tests of hfsync.config.workflow on real workflow files written to a temporary directory."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hfsync.errors import ConfigError
-from hfsync.filters import FilterError, PathFilter
-from hfsync.workflow import read_workflow_filter
+from hfsync.config.workflow import read_workflow_filter
+from hfsync.core.errors import ConfigError
+from hfsync.core.filters import FilterError, PathFilter
 
 SYNC_HF_SPACE = """\
 name: Sync to Hugging Face Space

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from hfsync.snapshot import LocalFile, RemoteFile
+from hfsync.core.snapshot import LocalFile, RemoteFile
 
 if TYPE_CHECKING:
-    from hfsync.source import Source
+    from hfsync.local.source import Source
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hfsync.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.snapshot import RemoteFile
 from hfsync.remotes import Change, RemoteCommit
-from hfsync.snapshot import RemoteFile
 
 if TYPE_CHECKING:
     from git import Git
 
-    from hfsync.source import Source
+    from hfsync.local.source import Source
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/]+@[^/]+:")

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from hfsync.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.snapshot import RemoteFile
 from hfsync.remotes import Change, RemoteCommit
 from hfsync.remotes.hub_errors import (
     explain,
@@ -27,12 +28,11 @@ from hfsync.remotes.hub_errors import (
     status_of,
 )
 from hfsync.remotes.hub_limits import CommitLimits, split_change
-from hfsync.snapshot import RemoteFile
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
-    from hfsync.source import Source
+    from hfsync.local.source import Source
 
 T = TypeVar("T")
 PATHS_INFO_CHUNK = 500

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hfsync.core.snapshot import LocalFile
 from hfsync.remotes import Change
-from hfsync.snapshot import LocalFile
 
 REGULAR_FILE_LIMIT = 10 * 1024 * 1024  # larger files always go through LFS
 

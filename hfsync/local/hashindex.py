@@ -22,8 +22,8 @@ from typing import NamedTuple
 import filelock
 import xxhash
 
-from hfsync.errors import SourceError
-from hfsync.state import state_dir
+from hfsync.core.errors import SourceError
+from hfsync.local.state import state_dir
 
 VERSION = 1
 INDEX_NAME = "hashindex.json"

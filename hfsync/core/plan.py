@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from hfsync.snapshot import LocalFile, RemoteFile, same_content
+from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
 
 
 class Action(str, Enum):

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from hfsync.errors import SourceError
+from hfsync.core.errors import SourceError
 
 MODE_LINK = "120000"
 MAX_LINK_HOPS = 40  # as Linux's limit on nested symlinks

@@ -12,21 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hfsync.backups import backup_name, backups_to_prune, list_backups
-from hfsync.config import TargetConfig
-from hfsync.errors import (
+from hfsync.config.model import TargetConfig
+from hfsync.core.backups import backup_name, backups_to_prune, list_backups
+from hfsync.core.errors import (
     ConflictError,
     RemoteError,
     RemoteMovedError,
     TooManyDeletesError,
 )
-from hfsync.plan import Action, Base, Plan, Policy, make_plan
-from hfsync.record import SyncRecord, commit_message, derive_base, parse_record
+from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
+from hfsync.core.record import SyncRecord, commit_message, derive_base, parse_record
+from hfsync.core.scope import Scope
+from hfsync.core.snapshot import LocalFile, RemoteFile
+from hfsync.local.source import Source
+from hfsync.local.state import BasePointer, TargetState, state_dir, target_key
 from hfsync.remotes import Change, Remote
-from hfsync.scope import Scope
-from hfsync.snapshot import LocalFile, RemoteFile
-from hfsync.source import Source
-from hfsync.state import BasePointer, TargetState, state_dir, target_key
 
 MAX_ATTEMPTS = 3
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from hfsync.backups import Backup, list_backups
-from hfsync.errors import ConfigError, RemoteError, RemoteMovedError
-from hfsync.record import SyncRecord, commit_message
-from hfsync.state import BasePointer
-from hfsync.sync import MAX_ATTEMPTS, Target, recover_base, take_backup
+from hfsync.core.backups import Backup, list_backups
+from hfsync.core.errors import ConfigError, RemoteError, RemoteMovedError
+from hfsync.core.record import SyncRecord, commit_message
+from hfsync.engine.sync import MAX_ATTEMPTS, Target, recover_base, take_backup
+from hfsync.local.state import BasePointer
 
 
 @dataclass(frozen=True)

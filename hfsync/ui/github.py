@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hfsync.sync import SyncResult
+    from hfsync.engine.sync import SyncResult
 
 
 def in_github_actions() -> bool:

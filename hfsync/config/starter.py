@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hfsync.config import CONFIG_FILE
-from hfsync.errors import ConfigError
+from hfsync.config.model import CONFIG_FILE
+from hfsync.core.errors import ConfigError
 
 _TEMPLATE = """\
 # hfsync configuration: see the README's config reference.
@@ -37,7 +37,7 @@ def write_starter_config(
         where = f'repo = "{repo or "OWNER/SPACE"}"\nrepo_type = "space"'
         name = "space"
     if workflow is not None:
-        from hfsync.workflow import read_workflow_filter
+        from hfsync.config.workflow import read_workflow_filter
 
         read_workflow_filter(workflow)  # fail now, not at the first sync
         resolved = workflow.resolve()

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hfsync.plan import Base
-from hfsync.scope import Scope, ScopeSpec
-from hfsync.snapshot import RemoteFile
+from hfsync.core.plan import Base
+from hfsync.core.scope import Scope, ScopeSpec
+from hfsync.core.snapshot import RemoteFile
 
 _PREFIX = "HFSync-"
 _ABSENT = "-"

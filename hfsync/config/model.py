@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hfsync.errors import ConfigError
+from hfsync.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hfsync.errors import BuildFailedError, RemoteError
-from hfsync.rollback import rollback
-from hfsync.sync import SyncResult, Target
+from hfsync.core.errors import BuildFailedError, RemoteError
+from hfsync.engine.rollback import rollback
+from hfsync.engine.sync import SyncResult, Target
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub import HubRemote

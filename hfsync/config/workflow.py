@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from hfsync.errors import ConfigError
-from hfsync.filters import FilterError, PathFilter
+from hfsync.core.errors import ConfigError
+from hfsync.core.filters import FilterError, PathFilter
 
 # In the order GitHub's path filters are looked for (the only events that take them).
 _EVENTS = ("push", "pull_request", "pull_request_target")

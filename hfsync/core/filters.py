@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hfsync.errors import ConfigError
+from hfsync.core.errors import ConfigError
 
 FilterKind = Literal["paths", "paths-ignore", "all"]
 

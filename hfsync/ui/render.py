@@ -8,14 +8,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hfsync.errors import ConflictError, HfsyncError
-from hfsync.plan import Action
+from hfsync.core.errors import ConflictError, HfsyncError
+from hfsync.core.plan import Action
 
 if TYPE_CHECKING:
-    from hfsync.backups import Backup
-    from hfsync.plan import Operation, Plan
-    from hfsync.rollback import RollbackResult
-    from hfsync.sync import SyncResult
+    from hfsync.core.backups import Backup
+    from hfsync.core.plan import Operation, Plan
+    from hfsync.engine.rollback import RollbackResult
+    from hfsync.engine.sync import SyncResult
 
 _STYLES = {"upload": "green", "delete": "red", "conflict": "bold yellow", "keep": "dim"}
 

@@ -22,10 +22,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hfsync.debounce import Debouncer
-from hfsync.errors import ConfigError, SourceError
-from hfsync.source import read_source
-from hfsync.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.core.errors import ConfigError, SourceError
+from hfsync.daemons.debounce import Debouncer
+from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.local.source import read_source
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler

@@ -17,10 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfsync.errors import SourceError
-from hfsync.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
-from hfsync.snapshot import LocalFile
-from hfsync.symlinks import (
+from hfsync.core.errors import SourceError
+from hfsync.core.snapshot import LocalFile
+from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
+from hfsync.local.symlinks import (
     MODE_LINK,
     TreeBlob,
     resolve_tree_link,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 
-from hfsync.plan import Plan
-from hfsync.source import Source
-from hfsync.sync import Target
+from hfsync.core.plan import Plan
+from hfsync.engine.sync import Target
+from hfsync.local.source import Source
 
 
 def remote_edit_diffs(target: Target, source: Source, plan: Plan) -> list[str]:

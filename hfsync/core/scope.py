@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfsync.config import TargetConfig
-from hfsync.errors import ConfigError
-from hfsync.filters import FilterError, PathFilter
+from hfsync.config.model import TargetConfig
+from hfsync.core.errors import ConfigError
+from hfsync.core.filters import FilterError, PathFilter
 
 if TYPE_CHECKING:
     from pathspec import PathSpec
@@ -113,7 +113,7 @@ def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -
     index_hint = f"target '{target.name}'"
     try:
         if target.from_workflow is not None:
-            from hfsync.workflow import read_workflow_filter
+            from hfsync.config.workflow import read_workflow_filter
 
             workflow_filter = read_workflow_filter(repo_root / target.from_workflow)
             kind, patterns = workflow_filter.kind, workflow_filter.patterns

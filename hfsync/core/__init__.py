@@ -1,0 +1,1 @@
+"""The pure core: snapshots, filters, scope, plan, commit records, backup names, errors."""

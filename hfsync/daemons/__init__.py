@@ -1,0 +1,1 @@
+"""Long-running modes: the watcher and its debouncer."""

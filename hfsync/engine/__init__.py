@@ -1,0 +1,1 @@
+"""Effects in order: sync, rollback, Space build wait, remote-edit diffs."""

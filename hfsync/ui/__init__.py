@@ -1,0 +1,1 @@
+"""What people see: text and JSON rendering, GitHub Actions output."""
