@@ -47,6 +47,12 @@ class RemoteError(HfsyncError):
     exit_code = 4
 
 
+class TemporaryError(RemoteError):
+    """Worth retrying later (network, 5xx, rate limit, the remote kept moving): exit code 6."""
+
+    exit_code = 6
+
+
 class RemoteMovedError(RemoteError):
     """The remote branch head moved between planning and writing (compare-and-swap lost)."""
 
