@@ -45,7 +45,7 @@ ROUTER = Router(
     [
         *api_routes("GET", "tree/{revision}/{path*}", _echo),
         *git_routes("GET HEAD", "resolve/{revision}/{path*}", _echo),
-        *git_routes("POST", "info/lfs/objects/batch", _echo, repo_id="{namespace}/{name}.git"),
+        *git_routes("POST", "info/lfs/objects/batch", _echo, suffix=".git"),
     ]
 )
 

@@ -17,8 +17,9 @@ from .web import HubRequest
 
 
 def repo_key(params: Params) -> RepoKey:
-    """The repo a route names; an impossible name is simply a missing repo."""
-    key = RepoKey(params["repo_type"], params["namespace"], params["name"])
+    """The repo a route names; an impossible name (or none: a canonical id like `gpt2`) is simply
+    a missing repo."""
+    key = RepoKey(params["repo_type"], params.get("namespace", ""), params["name"])
     if not (is_valid_name(key.namespace) and is_valid_name(key.name)):
         raise repo_not_found()
     return key
@@ -30,7 +31,7 @@ def readable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
         raise repo_not_found(401, BAD_CREDENTIALS)
     repo = hub.store.get(repo_key(params))
     owner = credentials.identity.user if credentials.identity else None
-    if repo is None or (repo.meta.private and owner != repo.key.namespace):
+    if repo is None or (repo.meta.private and not repo.key.owned_by(owner)):
         raise repo_not_found(404 if credentials.identity else 401)
     return repo
 
@@ -45,7 +46,7 @@ def writable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
 
 
 def require_write_access(user: str, can_write: bool, key: RepoKey) -> None:
-    if user != key.namespace:
+    if not key.owned_by(user):
         raise HubError(403, f"You don't have the rights to write to {key.repo_type} {key.repo_id}")
     if not can_write:
         raise HubError(

@@ -100,10 +100,9 @@ def complete(hub: HubState, request: HubRequest, params: Params) -> Response:
 
 
 def routes() -> list[Route]:
-    lfs_repo = "{namespace}/{name}.git"
     return [
-        *git_routes("POST", "info/lfs/objects/batch", batch, repo_id=lfs_repo),
-        *git_routes("POST", "info/lfs/objects/verify", verify, repo_id=lfs_repo),
+        *git_routes("POST", "info/lfs/objects/batch", batch, suffix=".git"),
+        *git_routes("POST", "info/lfs/objects/verify", verify, suffix=".git"),
         route("PUT", f"{UPLOAD_PREFIX}/{{upload_id}}", put_object),
         route("PUT", f"{UPLOAD_PREFIX}/{{upload_id}}/{{part}}", put_part),
         route("POST", f"{UPLOAD_PREFIX}/{{upload_id}}/complete", complete),

@@ -32,6 +32,8 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
     body = request.json_object()
     repo_type = body.get("type") or "model"
     name, namespace = body.get("name"), body.get("organization") or user
+    if isinstance(namespace, str) and namespace.lower() == user.lower():
+        namespace = user  # the user's own spelling, as the Hub stores it
     if repo_type not in REPO_TYPES:
         raise HubError(400, f"Invalid repo type {repo_type!r}")
     if not (isinstance(name, str) and is_valid_name(name) and isinstance(namespace, str)):
@@ -55,7 +57,11 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
     try:
         repo = hub.store.create(key, meta)
     except RepoExistsError:
-        # The client reads `url` from the 409 body when `exist_ok=True` (hub-api §3.6).
+        # The client reads `url` from the 409 body when `exist_ok=True` (hub-api §3.6): the
+        # existing repo's, which may differ in case from the one asked for.
+        existing = hub.store.get(key)
+        if existing is not None:
+            url = existing.key.web_url(request.base_url)
         raise HubError(
             409, f"You already created this {repo_type} repo", extra={"url": url}
         ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import socket
 import time
 from collections.abc import Iterable
@@ -54,7 +55,10 @@ class HubApp:
         self.admin_router = Router(api_admin.routes())
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.respond(environ)(environ, start_response)
+        response = self.respond(environ)
+        # The Hub tags every answer; the client quotes it in its error messages.
+        response.headers["X-Request-Id"] = _request_id()
+        return response(environ, start_response)
 
     def respond(self, environ: WSGIEnvironment) -> Response:
         http = Request(environ)
@@ -104,6 +108,11 @@ class HubApp:
         except Exception as error:
             logger.exception("Test hub failed on %s %s", request.http.method, request.raw_path)
             return json_response({"error": f"Test hub internal error: {error!r}"}, status=500)
+
+
+def _request_id() -> str:
+    """An id shaped like the Hub's (`Root=1-<hex time>-<24 hex>`)."""
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
 
 
 def _raw_path(environ: WSGIEnvironment) -> str:

@@ -16,7 +16,9 @@ RESERVED_NAMESPACES = frozenset(
     {"api", "datasets", "spaces", "models", "kernels", "_lfs", "_testhub"}
 )
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+# The client's rule (`REPO_ID_REGEX`): 1-96 ASCII word characters, `-` or `.`, starting and
+# ending with a word character, so the Hub's own test users (`__DUMMY_USER__`) are valid.
+_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?")
 
 
 def is_valid_name(name: str) -> bool:
@@ -45,6 +47,10 @@ class RepoKey:
     @property
     def repo_id(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    def owned_by(self, user: str | None) -> bool:
+        """Whether `user` owns the repo (names are case-insensitive, as on the Hub)."""
+        return user is not None and user.lower() == self.namespace.lower()
 
     def web_url(self, base_url: str) -> str:
         """The repo's page URL, the form the client parses into a `RepoUrl`."""

@@ -58,29 +58,39 @@ def route(methods: str, pattern: str, handler: Handler, **fixed: str) -> Route:
     return Route(frozenset(methods.split()), tuple(pattern.strip("/").split("/")), handler, fixed)
 
 
+# Repo ids with and without a namespace: canonical repos (`gpt2`) have none. The handlers see
+# an empty namespace for those, which no repo here has: they answer `RepoNotFound`.
+_REPO_IDS = ("{namespace}/{name}", "{name}")
+
+
 def api_routes(
     methods: str, tail: str, handler: Handler, repo_types: Iterable[str] = REPO_TYPES
 ) -> list[Route]:
-    """`/api/{models|datasets|spaces}/{namespace}/{name}/<tail>` for each repo type."""
-    pattern = f"api/{{segment}}/{{namespace}}/{{name}}/{tail}".rstrip("/")
+    """`/api/{models|datasets|spaces}/[{namespace}/]{name}/<tail>` for each repo type."""
     return [
         route(
             methods,
-            pattern.replace("{segment}", API_SEGMENT[repo_type]),
+            f"api/{API_SEGMENT[repo_type]}/{repo_id}/{tail}".rstrip("/"),
             handler,
             repo_type=repo_type,
         )
         for repo_type in repo_types
+        for repo_id in _REPO_IDS
     ]
 
 
-def git_routes(
-    methods: str, tail: str, handler: Handler, repo_id: str = "{namespace}/{name}"
-) -> list[Route]:
-    """`/[datasets/|spaces/]{namespace}/{name}/<tail>` for each repo type (models: no prefix)."""
+def git_routes(methods: str, tail: str, handler: Handler, suffix: str = "") -> list[Route]:
+    """`/[datasets/|spaces/][{namespace}/]{name}<suffix>/<tail>` for each repo type (models: no
+    prefix); `suffix` is `.git` for the LFS routes."""
     return [
-        route(methods, f"{GIT_PREFIX[repo_type]}{repo_id}/{tail}", handler, repo_type=repo_type)
+        route(
+            methods,
+            f"{GIT_PREFIX[repo_type]}{repo_id}{suffix}/{tail}",
+            handler,
+            repo_type=repo_type,
+        )
         for repo_type in REPO_TYPES
+        for repo_id in _REPO_IDS
     ]
 
 

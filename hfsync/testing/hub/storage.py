@@ -193,24 +193,38 @@ class RepoStore:
         return self.root / API_SEGMENT[key.repo_type] / key.namespace / f"{key.name}.git"
 
     def get(self, key: RepoKey) -> Repo | None:
-        git_dir = self.git_dir(key)
+        """The repo `key` names, ignoring case as the Hub does (`User/Repo` finds `user/repo`);
+        its `key` is the stored spelling."""
         with self._lock:
-            repo = self._repos.get(key)
-            if repo is not None and git_dir.is_dir():
-                return repo
-            meta_path = git_dir / _META_FILE
-            if not meta_path.is_file():
+            stored = self._stored_key(key)
+            if stored is None:
                 self._repos.pop(key, None)
                 return None
-            repo = Repo(key, git_dir, RepoMeta(**json.loads(meta_path.read_text())))
-            self._repos[key] = repo
+            repo = self._repos.get(stored)
+            if repo is None:
+                meta = RepoMeta(**json.loads((self.git_dir(stored) / _META_FILE).read_text()))
+                repo = Repo(stored, self.git_dir(stored), meta)
+                self._repos[stored] = repo
             return repo
+
+    def _stored_key(self, key: RepoKey) -> RepoKey | None:
+        """The key of the stored repo whose id equals `key`'s up to case (caller holds the lock)."""
+        if (self.git_dir(key) / _META_FILE).is_file():
+            return key
+        for namespace_dir in _same_name_ignoring_case(
+            self.root / API_SEGMENT[key.repo_type], key.namespace
+        ):
+            for repo_dir in _same_name_ignoring_case(namespace_dir, f"{key.name}.git"):
+                if (repo_dir / _META_FILE).is_file():
+                    return RepoKey(key.repo_type, namespace_dir.name, repo_dir.name[: -len(".git")])
+        return None
 
     def create(self, key: RepoKey, meta: RepoMeta) -> Repo:
         """Create the repo with its `initial commit` (a `.gitattributes`) on `main`."""
         final_dir = self.git_dir(key)
         with self._lock:
-            if final_dir.exists():
+            # A repo whose id differs only in case is the same repo on the Hub: a conflict.
+            if final_dir.exists() or self._stored_key(key) is not None:
                 raise RepoExistsError(str(key))
             # Built aside and renamed into place, so no reader ever sees a half-made repo.
             work_dir = self.scratch / f"new-{uuid.uuid4().hex}.git"
@@ -232,6 +246,7 @@ class RepoStore:
             return repo
 
     def delete(self, key: RepoKey) -> bool:
+        """Delete the repo stored under exactly `key` (as `get` returned it)."""
         git_dir = self.git_dir(key)
         with self._lock:
             self._repos.pop(key, None)
@@ -248,6 +263,12 @@ class RepoStore:
             self._repos.clear()
             for segment in API_SEGMENT.values():
                 shutil.rmtree(self.root / segment, ignore_errors=True)
+
+
+def _same_name_ignoring_case(folder: Path, name: str) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [child for child in folder.iterdir() if child.name.lower() == name.lower()]
 
 
 def _write_meta(git_dir: Path, meta: RepoMeta) -> None:
