@@ -346,8 +346,10 @@ def _source_rev(rev: str | None, worktree: bool) -> str | None:
 
 def _report_error(message: str) -> None:
     """One line on stderr; in GitHub Actions also an error annotation."""
+    from hfsync.core.redact import redact
     from hfsync.ui.github import error_annotation, in_github_actions
 
+    message = redact(message)
     click.echo(f"hfsync: error: {message}", err=True)
     if in_github_actions():
         click.echo(error_annotation(message))

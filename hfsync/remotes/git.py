@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.redact import redact
 from hfsync.core.snapshot import RemoteFile
 from hfsync.remotes import Change, RemoteCommit
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/]+@[^/]+:")
-_CREDENTIALS_RE = re.compile(r"(://)[^/@]+@")
 _EMPTY_TREE_MODE = "100644"
 _HISTORY_PAGE = 200
 _FALLBACK_IDENTITY = {
@@ -40,11 +40,6 @@ _FALLBACK_IDENTITY = {
 def is_local_path(url: str) -> bool:
     """True when `url` names a local path rather than a network remote."""
     return not _SCHEME_RE.match(url) and not _SCP_RE.match(url)
-
-
-def redact(text: str) -> str:
-    """Hide credentials embedded in URLs (`https://user:token@host`)."""
-    return _CREDENTIALS_RE.sub(r"\1***@", text)
 
 
 def resolve_url(url: str, repo_root: Path) -> str:

@@ -1,0 +1,77 @@
+"""Credentials never show: every form git accepts, in every output (text, JSON, summary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hfsync.core.redact import redact
+from tests.helpers_git import hfsync
+
+SECRET = "Pa55-w0rd"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("https://user:p@ss@host/x.git", "https://***@host/x.git"),
+        ("fatal: unable to access 'https://u:a@b@c@host/x/': 403", "'https://***@host/x/'"),
+        ("https://hf_abcdefghijklmnop@huggingface.co/spaces/a/b", "https://***@huggingface.co/"),
+        ("ssh://git:pw@host:22/x", "ssh://***@host:22/x"),
+        ("user:PASS@host:path/x", "***@host:path/x"),
+        ("clone of user:P@SS@host:path/x failed", "***@host:path/x"),
+        ("token hf_abcdefghij12345 leaked", "token hf_*** leaked"),
+    ],
+)
+def test_credentials_are_masked(text: str, shown: str) -> None:
+    assert shown in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git@github.com:org/repo.git",
+        "https://host/org/repo@v1",
+        "file:///tmp/x@y/z",
+        "/a/b@c:d",
+        "app/main.py",
+    ],
+)
+def test_text_without_credentials_is_unchanged(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_the_token_in_the_environment_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "tok_made_up_1234")
+    assert redact("header: Bearer tok_made_up_1234") == "header: Bearer ***"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://someone:{SECRET}@127.0.0.1:9/space.git",
+        f"https://someone:{SECRET}@with-at@127.0.0.1:9/space.git",
+        f"https://{SECRET}@127.0.0.1:9/space.git",
+        f"someone:{SECRET}@localhost:space.git",
+    ],
+)
+def test_no_output_shows_a_url_credential(make_repo, tmp_path: Path, url: str) -> None:
+    repo = make_repo({"hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{url}"\n', "a": "a"})
+    summary = tmp_path / "summary.md"
+    env = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_SSH_COMMAND": "false",  # scp-style URLs fail at once instead of reaching a host
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    outputs = []
+    for args in (["run"], ["run", "--json"], ["status"], ["backups"]):
+        done = hfsync(repo, *args, env=env)
+        assert done.returncode != 0, done.stdout
+        assert "hfsync: error:" in done.stderr
+        outputs.append(done.stdout + done.stderr)
+    outputs.append(summary.read_text() if summary.exists() else "")
+    for text in outputs:
+        assert SECRET not in text
+        assert "with-at" not in text
