@@ -93,7 +93,8 @@ def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Pa
     else:
         from hfsync.remotes.hub import HubRemote
 
-        assert target.repo is not None
+        # The config guarantees exactly one of `url` and `repo`; this narrows the type.
+        assert target.repo is not None  # noqa: S101
         remote = HubRemote(
             target.repo,
             target.repo_type,

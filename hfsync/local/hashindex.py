@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 def git_blob_sha1(data: bytes) -> str:
     """The git blob id of `data` (what `git hash-object --no-filters` prints)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 class FileHashes(NamedTuple):
@@ -134,7 +134,7 @@ def _hash_file(path: str, file: str | Path, *, sha256: bool) -> FileHashes:
             before = os.fstat(stream.fileno())
             xxh3 = xxhash.xxh3_128()
             # The blob header needs the size up front; a size change is caught below.
-            sha1 = hashlib.sha1(b"blob %d\0" % before.st_size)
+            sha1 = hashlib.sha1(b"blob %d\0" % before.st_size, usedforsecurity=False)
             sha2 = hashlib.sha256() if sha256 else None
             size = 0
             while chunk := stream.read(CHUNK_SIZE):

@@ -383,8 +383,13 @@ def _git(repo_root: Path) -> Git:
 
 def _git_input(repo_root: Path, args: list[str], data: bytes) -> bytes:
     """Run `git args` in the repository with `data` on stdin; its stdout."""
-    done = subprocess.run(
-        ["git", *args], cwd=repo_root, input=data, capture_output=True, check=True
+    # git from PATH, as GitPython runs it; an argument list, no shell.
+    done = subprocess.run(  # noqa: S603
+        ["git", *args],  # noqa: S607
+        cwd=repo_root,
+        input=data,
+        capture_output=True,
+        check=True,
     )
     return done.stdout
 

@@ -33,7 +33,9 @@ def state_dir(git_dir: Path) -> Path:
 
 def target_key(name: str, where: str, branch: str) -> str:
     """A file-name-safe key for one target (its name, remote and branch)."""
-    digest = hashlib.sha1(f"{name}\0{where}\0{branch}".encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{name}\0{where}\0{branch}".encode(), usedforsecurity=False).hexdigest()[
+        :16
+    ]
     return f"{name}-{digest}"
 
 

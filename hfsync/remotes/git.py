@@ -128,7 +128,8 @@ class GitRemote:
             stdout_as_string=False,
             strip_newline_in_stdout=False,
         )
-        assert isinstance(data, bytes)
+        # GitPython returns bytes here (stdout_as_string=False); this narrows its untyped result.
+        assert isinstance(data, bytes)  # noqa: S101
         return data
 
     def branches(self) -> dict[str, str]:
@@ -271,7 +272,8 @@ class GitRemote:
             raise RemoteError(
                 f"git {args[0]} on {self.description} failed: {_last_line(exc)}"
             ) from None
-        assert isinstance(out, str)
+        # GitPython returns str here; this narrows its untyped result.
+        assert isinstance(out, str)  # noqa: S101
         return out
 
 
