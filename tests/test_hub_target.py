@@ -27,7 +27,7 @@ BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=False) as hub:
         yield hub
 
 

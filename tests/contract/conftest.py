@@ -65,7 +65,7 @@ def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
     if request.param == "git":
         yield GitSide(tmp_path)
         return
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=False) as hub:
         yield HubSide(hub, WRITE_TOKEN)
 
 

@@ -30,11 +30,14 @@ def no_leaked_server_threads() -> Iterator[None]:
 
 
 @pytest.fixture
-def make_hub(tmp_path: Path) -> Iterator[MakeHub]:
-    """make_hub(**TestHub options) -> a running hub the client points at; stopped after the test."""
+def make_hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeHub]:
+    """make_hub(**TestHub options) -> a running hub the client points at; stopped after the test.
+    The client uploads through Xet, or through legacy LFS in tests marked `legacy_lfs`."""
+    xet = request.node.get_closest_marker("legacy_lfs") is None
     with ExitStack() as stack:
 
         def factory(**options: Any) -> TestHub:
+            options.setdefault("xet", xet)
             return stack.enter_context(
                 hub_with_client(tmp_path / "hub", tmp_path / "hf_home", **options)
             )

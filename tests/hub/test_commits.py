@@ -35,6 +35,7 @@ def space(api: HfApi) -> str:
     return "user/app"
 
 
+@pytest.mark.legacy_lfs
 def test_create_commit_with_regular_lfs_and_deletions(api: HfApi, hub: TestHub, space: str) -> None:
     big = os.urandom(BIG)
     api.create_commit(
@@ -78,6 +79,7 @@ def test_create_commit_with_regular_lfs_and_deletions(api: HfApi, hub: TestHub, 
     assert all("authorization" not in r.headers for r in hub.control.requests("PUT", "^/_lfs/"))
 
 
+@pytest.mark.legacy_lfs
 def test_lfs_file_is_a_pointer_blob_in_git(api: HfApi, hub: TestHub, space: str) -> None:
     content = os.urandom(2048)
     api.upload_file(
@@ -126,6 +128,7 @@ def test_upload_folder_with_delete_patterns(
     assert hub.control.count("POST", r"/commit/main$") == 1
 
 
+@pytest.mark.legacy_lfs
 def test_unchanged_files_are_not_recommitted(api: HfApi, hub: TestHub, space: str) -> None:
     operations = lambda: [  # noqa: E731
         CommitOperationAdd("app.py", b"same\n"),

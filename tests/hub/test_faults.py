@@ -81,6 +81,7 @@ def test_dropped_connection_on_a_retried_call_recovers(api: HfApi, hub: TestHub,
     assert [r.status for r in hub.control.requests("POST", "/preupload/")] == [None, 200]
 
 
+@pytest.mark.legacy_lfs
 def test_dropped_lfs_upload_is_retried(api: HfApi, hub: TestHub, repo: str) -> None:
     hub.control.inject("^/_lfs/[^/]+$", method="PUT", drop=True)
 

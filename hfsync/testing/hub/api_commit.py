@@ -149,6 +149,9 @@ def _write_blobs(hub: HubState, repo: Repo, payload: CommitPayload) -> dict[str,
             contents[operation.path] = operation.content
         elif isinstance(operation, AddLfs):
             stored_size = hub.lfs.size(operation.oid)
+            if stored_size is None:  # or its content arrived through Xet
+                xet_file = hub.xet.file_by_sha256(operation.oid)
+                stored_size = xet_file.size if xet_file else None
             if stored_size is None:
                 raise bad_request(
                     f"LFS object {operation.oid} for {operation.path} was never uploaded"

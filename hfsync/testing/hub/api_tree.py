@@ -39,7 +39,7 @@ def list_tree(hub: HubState, request: HubRequest, params: Params) -> Response:
         request.next_page_link(cursor + page_size) if cursor + page_size < len(entries) else {}
     )
     return json_response(
-        [_entry_json(repo, commit, entry, expand) for entry in page], headers=headers
+        [_entry_json(hub, repo, commit, entry, expand) for entry in page], headers=headers
     )
 
 
@@ -57,11 +57,16 @@ def paths_info(hub: HubState, request: HubRequest, params: Params) -> Response:
     found = [
         snapshot.by_path[path.strip("/")] for path in paths if path.strip("/") in snapshot.by_path
     ]
-    return json_response([_entry_json(repo, commit, entry, expand) for entry in found])
+    return json_response([_entry_json(hub, repo, commit, entry, expand) for entry in found])
 
 
-def _entry_json(repo: Repo, commit: str, entry: Entry, expand: bool) -> dict[str, Any]:
+def _entry_json(
+    hub: HubState, repo: Repo, commit: str, entry: Entry, expand: bool
+) -> dict[str, Any]:
     data = entry.to_json()
+    xet_hash = hub.xet.file_hash_of(entry.lfs.oid) if entry.lfs else None
+    if xet_hash:  # the client downloads such files through Xet, without a HEAD
+        data["xetHash"] = xet_hash
     if expand:
         last = repo.log(commit, limit=1, path=entry.path)[0]
         last_json = commit_json(last)

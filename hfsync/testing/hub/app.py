@@ -13,6 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import (
     api_admin,
+    api_cas,
     api_commit,
     api_files,
     api_lfs,
@@ -21,6 +22,7 @@ from . import (
     api_repos,
     api_spaces,
     api_tree,
+    api_xet,
 )
 from .control import Fault, RequestRecord
 from .errors import HubError
@@ -50,6 +52,8 @@ class HubApp:
                 *api_lfs.routes(),
                 *api_files.routes(),
                 *api_spaces.routes(),
+                *api_xet.routes(),
+                *api_cas.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())

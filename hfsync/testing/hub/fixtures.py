@@ -20,8 +20,9 @@ What the client (2.4.0) needs, and why `client_pointed_at` patches what it patch
   `huggingface_hub.upload_file` & co.): all three are patched, so such code reaches the test hub
   instead of huggingface.co.
 * Xet: with `hf_xet` installed the client uploads LFS-mode files through Xet without asking the
-  server, and the test hub has no Xet storage. `HF_HUB_DISABLE_XET=1` (env, for subprocesses) and
-  `constants.HF_HUB_DISABLE_XET = True` (read at each call) keep it on plain LFS.
+  server, as in production; the test hub speaks Xet, so this is the default. `xet=False` sets
+  `HF_HUB_DISABLE_XET=1` (env, for subprocesses) and `constants.HF_HUB_DISABLE_XET = True` (read
+  at each call), which keeps the client on the legacy LFS path.
 * Telemetry: `HF_HUB_DISABLE_TELEMETRY` is read at import; patched so that the client never fetches
   its agent-harness registry (from `constants.ENDPOINT`).
 * Tokens: `HF_TOKEN`/`HUGGING_FACE_HUB_TOKEN` are removed and the token files live in the temp
@@ -73,19 +74,20 @@ def running_test_hub(
 
 
 @contextmanager
-def client_pointed_at(url: str, hf_home: Path) -> Iterator[None]:
-    """Point the in-process `huggingface_hub` client (and child processes) at `url`, until exit."""
+def client_pointed_at(url: str, hf_home: Path, *, xet: bool = True) -> Iterator[None]:
+    """Point the in-process `huggingface_hub` client (and child processes) at `url`, until exit;
+    large files go through Xet, or through legacy LFS with `xet=False`."""
     hf_home.mkdir(parents=True, exist_ok=True)
     env = {
         "HF_ENDPOINT": url,
         "HF_HOME": str(hf_home),
-        "HF_HUB_DISABLE_XET": "1",
+        "HF_HUB_DISABLE_XET": "0" if xet else "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",
     }
     patched_constants = {
         "ENDPOINT": url,
         "HUGGINGFACE_CO_URL_TEMPLATE": url + "/{repo_id}/resolve/{revision}/{filename}",
-        "HF_HUB_DISABLE_XET": True,
+        "HF_HUB_DISABLE_XET": not xet,
         "HF_HUB_DISABLE_TELEMETRY": True,
         "HF_HUB_OFFLINE": False,
         "HF_HOME": str(hf_home),
@@ -109,8 +111,16 @@ def client_pointed_at(url: str, hf_home: Path) -> Iterator[None]:
 
 @contextmanager
 def hub_with_client(
-    root: Path, hf_home: Path, tokens: Sequence[TokenSpec] = DEFAULT_TOKENS, **options: Any
+    root: Path,
+    hf_home: Path,
+    tokens: Sequence[TokenSpec] = DEFAULT_TOKENS,
+    *,
+    xet: bool = True,
+    **options: Any,
 ) -> Iterator[TestHub]:
-    """Both at once: a running hub and the client pointed at it."""
-    with running_test_hub(root, tokens, **options) as hub, client_pointed_at(hub.url, hf_home):
+    """Both at once: a running hub and the client pointed at it (through Xet unless `xet=False`)."""
+    with (
+        running_test_hub(root, tokens, **options) as hub,
+        client_pointed_at(hub.url, hf_home, xet=xet),
+    ):
         yield hub

@@ -16,6 +16,7 @@ from .control import Control
 from .naming import RepoKey
 from .space_settings import SpaceSettings
 from .state import DEFAULT_PAGE_SIZE, HubState
+from .xet_tokens import DEFAULT_LIFETIME, XetTokens
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -52,16 +53,18 @@ class TestHub:
         page_size: int = DEFAULT_PAGE_SIZE,
         build_seconds: float = 0.3,
         build_polls: int | None = None,
+        xet_token_seconds: int = DEFAULT_LIFETIME,
     ) -> None:
         """`root` holds the repos (created if missing); `page_size` caps tree and commit pages
         (50 at most with `expand`); a Space build lasts `build_seconds`, or `build_polls`
-        runtime reads when that is set."""
+        runtime reads when that is set; Xet tokens live `xet_token_seconds`."""
         self.state = HubState(
             Path(root),
             tokens,
             page_size=page_size,
             build_seconds=build_seconds,
             build_polls=build_polls,
+            xet_token_seconds=xet_token_seconds,
         )
         self._host = host
         self._port = port
@@ -72,6 +75,11 @@ class TestHub:
     def control(self) -> Control:
         """Faults, request log, commit rate limit, scripted Space builds."""
         return self.state.control
+
+    @property
+    def xet_tokens(self) -> XetTokens:
+        """Xet access tokens: `lifetime` for new ones, `expire_all()` for those issued."""
+        return self.state.xet_tokens
 
     @property
     def space_settings(self) -> SpaceSettings:

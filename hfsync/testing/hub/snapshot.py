@@ -41,7 +41,7 @@ class Entry:
         return self.lfs.oid if self.lfs else self.oid
 
     def to_json(self) -> dict[str, Any]:
-        """The tree/paths-info entry (hub-api §3.4); never an `xetHash`."""
+        """The tree/paths-info entry (hub-api §3.4), without `xetHash` (the handler adds it)."""
         if not self.is_file:
             return {"type": "directory", "oid": self.oid, "size": 0, "path": self.path}
         data: dict[str, Any] = {

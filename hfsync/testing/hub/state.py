@@ -12,6 +12,8 @@ from .lfs_store import LfsStore
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
 from .storage import RepoStore
+from .xet_store import XetStore
+from .xet_tokens import DEFAULT_LIFETIME, XetTokens
 
 DEFAULT_PAGE_SIZE = 1000
 # The Hub serves at most 50 entries per page when `expand=true` asks for last commits.
@@ -29,12 +31,15 @@ class HubState:
         page_size: int = DEFAULT_PAGE_SIZE,
         build_seconds: float = 0.3,
         build_polls: int | None = None,
+        xet_token_seconds: int = DEFAULT_LIFETIME,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.root = root
         self.store = RepoStore(root)
         self.lfs = LfsStore(root)
+        self.xet = XetStore(root)
+        self.xet_tokens = XetTokens(xet_token_seconds)
         self.tokens = TokenRegistry(tokens)
         self.control = Control()
         self.runtimes = SpaceRuntimes(self.control, build_seconds, build_polls)
