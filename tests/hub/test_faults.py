@@ -115,8 +115,20 @@ def test_commit_rate_limit(api: HfApi, hub: TestHub, repo: str) -> None:
         == "You have exceeded the rate limit for repository commits (2 per hour)"
     )
     assert "3.txt" not in api.list_repo_files(repo)
+    assert 3500 <= int(raised.value.response.headers["Retry-After"]) <= 3600
     hub.control.set_commit_rate_limit(None)
     upload(api, repo, "3.txt")
+
+
+def test_commit_rate_limit_window_says_when_to_retry(api: HfApi, hub: TestHub, repo: str) -> None:
+    hub.control.set_commit_rate_limit(1, window=2.0)
+    upload(api, repo, "1.txt")
+    with pytest.raises(HfHubHTTPError) as raised:
+        upload(api, repo, "2.txt")
+    wait = int(raised.value.response.headers["Retry-After"])
+    assert 1 <= wait <= 2
+    time.sleep(wait)
+    upload(api, repo, "2.txt")  # the first commit left the window
 
 
 def test_request_log_counts_a_flow(api: HfApi, hub: TestHub, repo: str) -> None:

@@ -48,10 +48,13 @@ def clear_faults(hub: HubState, request: HubRequest, params: Params) -> Response
 
 
 def set_commit_rate_limit(hub: HubState, request: HubRequest, params: Params) -> Response:
-    limit = request.json_object().get("commits_per_hour")
+    body = request.json_object()
+    limit, window = body.get("commits_per_hour"), body.get("window", 3600)
     if limit is not None and not (isinstance(limit, int) and limit >= 0):
         raise HubError(400, "`commits_per_hour` must be a non-negative integer or null")
-    hub.control.set_commit_rate_limit(limit)
+    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window <= 86400:
+        raise HubError(400, "`window` must be a number of seconds in (0, 86400]")
+    hub.control.set_commit_rate_limit(limit, float(window))
     return json_response({})
 
 

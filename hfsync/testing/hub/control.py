@@ -4,6 +4,7 @@ result of the next Space build. Thread-safe; used in-process and through `/_test
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -105,6 +106,7 @@ class Control:
         self._faults: list[Fault] = []
         self._log: list[RequestRecord] = []
         self._commits_per_hour: int | None = None
+        self._commit_window = _HOUR
         self._commit_times: dict[str, deque[float]] = {}
         self._next_builds: dict[str, BuildResult] = {}
 
@@ -156,10 +158,13 @@ class Control:
             self._log.clear()
 
     # Commit rate limit ----------------------------------------------------------------------
-    def set_commit_rate_limit(self, commits_per_hour: int | None) -> None:
-        """Answer 429 once a repo got this many commits in the last hour (None: no limit)."""
+    def set_commit_rate_limit(self, commits_per_hour: int | None, window: float = _HOUR) -> None:
+        """Answer 429 once a repo got this many commits in the last `window` seconds (default an
+        hour, as on the Hub; None: no limit). The 429 says in `Retry-After` when the oldest of
+        those commits leaves the window."""
         with self._lock:
             self._commits_per_hour = commits_per_hour
+            self._commit_window = window
             self._commit_times.clear()
 
     def check_commit_rate(self, repo_id: str) -> None:
@@ -168,13 +173,16 @@ class Control:
             limit = self._commits_per_hour
             if limit is None:
                 return
+            now = time.monotonic()
             times = self._commit_times.setdefault(repo_id, deque())
-            while times and times[0] < time.monotonic() - _HOUR:
+            while times and times[0] <= now - self._commit_window:
                 times.popleft()
             if len(times) >= limit:
+                wait = math.ceil(times[0] + self._commit_window - now) if times else 1
                 raise HubError(
                     429,
                     f"You have exceeded the rate limit for repository commits ({limit} per hour)",
+                    headers={"Retry-After": str(max(1, wait))},
                 )
 
     def record_commit(self, repo_id: str) -> None:
@@ -202,5 +210,6 @@ class Control:
             self._faults.clear()
             self._log.clear()
             self._commits_per_hour = None
+            self._commit_window = _HOUR
             self._commit_times.clear()
             self._next_builds.clear()
