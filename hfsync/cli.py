@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +23,8 @@ from hfsync.core.errors import HfsyncError
 
 if TYPE_CHECKING:
     from hfsync.config.model import Config
+    from hfsync.daemons.monitor import Monitor
+    from hfsync.daemons.webhook import WebhookReceiver
     from hfsync.engine.sync import Target
     from hfsync.local.source import Source
 
@@ -228,6 +231,33 @@ def rollback(
         render.rollback_result(result)
 
 
+def daemon_options(func: F) -> F:
+    """Options `watch` and `serve` share: logging and the HTTP endpoints."""
+    for option in reversed(
+        [
+            click.option(
+                "--http",
+                "http_address",
+                metavar="HOST:PORT",
+                envvar="HFSYNC_HTTP",
+                help="Serve /healthz, /readyz and /metrics here (env: HFSYNC_HTTP).",
+            ),
+            click.option(
+                "--log-format",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="Lines of text starting with the local time, or one JSON object per line.",
+            ),
+            click.option(
+                "-v", "--verbose", is_flag=True, help="Also print syncs that found nothing to do."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 @cli.command()
 @config_option
 @target_option
@@ -246,39 +276,98 @@ def rollback(
     help="Check the remote for edits every this many seconds (0: never).",
 )
 @on_conflict_option
+@click.option("--force", is_flag=True, help="Allow more deletions than max_delete.")
+@daemon_options
 def watch(
     config_path: Path | None,
     target_name: str | None,
     debounce: float,
     poll: float,
     on_conflict: str | None,
+    force: bool,
+    http_address: str | None,
+    log_format: str,
+    verbose: bool,
 ) -> None:
     """Sync the working tree now, after every settled change, and on every poll of the remote.
 
-    One line per target and sync; errors are printed and the watcher goes on. SIGINT or SIGTERM
-    stop it once the sync in flight, if any, has finished.
+    One line per sync that did something (with -v, every sync), each starting with the local
+    time; a repeated error is printed again only with growing gaps. Commits to each target are
+    paced (commit_budget, min_interval). A bad config, a rejected token or a missing repo stop
+    the watcher with their exit code. SIGINT or SIGTERM stop it once the sync in flight has
+    finished; a second Ctrl-C cuts that sync short (exit 130).
     """
     import warnings
 
-    from hfsync.daemons.watch import Watcher, stop_on_signals
-    from hfsync.engine.sync import SyncResult
-    from hfsync.ui import render
+    from hfsync.daemons.watch import Interrupted, Watcher, stop_on_signals
 
     # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
     # own folders in .git) is registered twice, then reuses the one watch: noise, not a problem.
     warnings.filterwarnings("ignore", "Callback with id .* already exists", RuntimeWarning)
     repo_root, config = _repo_and_config(config_path)
     targets = _open_targets(repo_root, config, target_name)
-
-    def show(name: str, outcome: SyncResult | Exception) -> None:
-        click.echo(render.watch_line(name, outcome), err=isinstance(outcome, Exception))
-
+    monitor = _monitor(log_format, verbose, http_address)
     watcher = Watcher(
-        repo_root, targets, debounce=debounce, poll=poll, on_conflict=on_conflict, report=show
+        repo_root,
+        targets,
+        debounce=debounce,
+        poll=poll,
+        on_conflict=on_conflict,
+        report=monitor.sync_done,
+        force=force,
     )
-    with stop_on_signals(watcher.stop), watcher:
-        click.echo(f"hfsync: watching {repo_root} (Ctrl-C stops)", err=True)
-        watcher.run_until_stopped()
+    for name, pacer in watcher.pacers.items():
+        monitor.add_target(name, pacer)
+
+    def stopping() -> None:
+        monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
+
+    with _endpoints(http_address, monitor, None) as where:
+        with stop_on_signals(watcher.stop, stopping), watcher:
+            monitor.log.info("started", f"watching {repo_root}{where} (Ctrl-C stops)")
+            monitor.health.set_running(True)
+            try:
+                watcher.run_until_stopped()
+                monitor.health.set_ready()
+            except Interrupted as exc:
+                monitor.log.event("warning", "interrupted", str(exc))
+                raise SystemExit(130) from None
+            except HfsyncError as exc:  # one that no retry can fix: stop, with its exit code
+                monitor.log.event("error", "fatal", f"stopping: {exc}")
+                raise SystemExit(exc.exit_code) from None
+            finally:
+                monitor.health.set_running(False)
+        monitor.log.info("stopped", "stopped")
+
+
+def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monitor:
+    from hfsync.daemons.monitor import Monitor
+    from hfsync.ui.daemon_log import DaemonLog, SyncReporter
+
+    metrics = None
+    if http_address is not None:
+        from hfsync.daemons.metrics import Metrics
+
+        metrics = Metrics()
+    return Monitor(SyncReporter(DaemonLog(log_format, verbose=verbose)), metrics)
+
+
+@contextmanager
+def _endpoints(
+    http_address: str | None, monitor: Monitor, webhook: WebhookReceiver | None
+) -> Iterator[str]:
+    """The HTTP endpoints while the block runs, if asked for; yields ' (http://...)' or ''."""
+    if http_address is None:
+        yield ""
+        return
+    from hfsync.daemons.endpoints import Endpoints
+
+    endpoints = Endpoints(http_address, monitor, webhook)
+    endpoints.start()
+    try:
+        yield f"; endpoints on {endpoints.url}"
+    finally:
+        endpoints.close()
 
 
 @cli.command()

@@ -8,6 +8,7 @@ give a change time to (not) be synced before checking that nothing was.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from tests.helpers_git import git, hfsync, push_edit, write_files
 DEBOUNCE = 0.3
 QUIET = 3 * DEBOUNCE  # long enough for a change to have been synced, had it been relevant
 REMOTE_EDIT = "print('edited on the Space')\n"
+TIME_AND_TARGET = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d space: ")
 
 # watchdog 7.1 warns when it is asked twice to watch a nested folder created at once (git makes
 # some in .git during a sync) and reuses the watch: harmless, as the CLI also says.
@@ -103,7 +105,7 @@ def watching(
         debounce=DEBOUNCE,
         poll=poll,
         on_conflict=on_conflict,
-        report=lambda _name, outcome: outcomes.append(outcome),
+        report=lambda _name, outcome, _seconds: outcomes.append(outcome),
     )
 
     def loop() -> None:
@@ -140,6 +142,12 @@ class WatchProcess:
 
     def stderr(self) -> str:
         return self.err.read_text()
+
+    def synced(self) -> list[str]:
+        """The lines about syncs of the target, each checked to start with the local time."""
+        lines = [line for line in self.stdout().splitlines() if " space: " in line]
+        assert all(TIME_AND_TARGET.match(line) for line in lines), lines
+        return lines
 
 
 @contextmanager
@@ -299,14 +307,14 @@ def test_polling_notices_a_remote_edit_without_any_local_change(repo: Path, tmp_
 
 def test_cli_skip_reports_the_remote_edit_and_syncs_the_rest(repo: Path, tmp_path: Path) -> None:
     with cli_watch(repo, tmp_path, "--poll", "0", "--on-conflict", "skip") as watch:
-        assert watch.stdout().startswith("space: committed ")
+        assert "space: committed " in watch.synced()[0]
         edit_on_the_remote(tmp_path)
         write_files(repo, {"app/util.py": "X = 2\n"})
         wait_for(lambda: commits(tmp_path) == 3, "the sync of the change")
-        wait_for(lambda: len(watch.stdout().splitlines()) == 2, "its line")
-        line = watch.stdout().splitlines()[1]
-        assert line.startswith("space: committed ") and "(1 uploaded, 0 deleted)" in line
-        assert line.endswith("; skipped 1 remote edit(s): app/main.py")
+        wait_for(lambda: len(watch.synced()) == 2, "its line")
+        line = watch.synced()[1]
+        assert TIME_AND_TARGET.match(line) and "space: committed " in line
+        assert ": uploaded app/util.py; skipped 1 remote edit(s): app/main.py" in line
         write_files(repo, {"app/later.py": "L = 1\n"})  # still running, still syncing
         wait_for(lambda: commits(tmp_path) == 4, "a later change")
         watch.proc.send_signal(signal.SIGTERM)
@@ -330,16 +338,41 @@ def test_a_signal_during_a_sync_lets_it_finish_then_exits_0(
         # branch): the signal lands in the middle of that sync, every time.
         hook = remote / "hooks" / "pre-receive"
         pid = f"-- -{watch.proc.pid}" if group else str(watch.proc.pid)
-        hook.write_text(f"#!/bin/sh\ncat >/dev/null\nkill -s {signum.name[3:]} {pid}\n")
+        once = tmp_path / "signalled"
+        hook.write_text(
+            f"#!/bin/sh\ncat >/dev/null\n[ -e {once} ] && exit 0\ntouch {once}\n"
+            f"kill -s {signum.name[3:]} {pid}\n"
+        )
         hook.chmod(0o755)
         write_files(repo, burst)
         assert watch.proc.wait(timeout=20) == 0, watch.stderr()
     assert "Traceback" not in watch.stderr()
     assert commits(tmp_path) == 2  # the sync in flight was finished, commit and all
     assert set(burst) <= remote_files(tmp_path)
-    assert watch.stdout().splitlines()[-1].startswith("space: committed ")
+    assert "space: committed " in watch.synced()[-1]
     git(remote, "fsck", "--strict", "--no-dangling")
     assert not list(remote.rglob("*.lock"))
+
+
+def test_a_second_ctrl_c_abandons_the_commit_not_yet_sent_and_exits_130(
+    repo: Path, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    with cli_watch(repo, tmp_path, "--poll", "0") as watch:
+        # Two Ctrl-C while the remote receives the backup branch: the commit is not sent yet.
+        hook = remote / "hooks" / "pre-receive"
+        hook.write_text(
+            f"#!/bin/sh\ncat >/dev/null\nkill -INT {watch.proc.pid}\nsleep 0.5\n"
+            f"kill -INT {watch.proc.pid}\nsleep 0.5\n"
+        )
+        hook.chmod(0o755)
+        write_files(repo, {"app/late.py": "L = 1\n"})
+        assert watch.proc.wait(timeout=20) == 130, watch.stderr()
+    assert "stopping after the sync in flight" in watch.stdout()
+    assert "stopped mid-sync; no commit was written" in watch.stderr()
+    assert "Traceback" not in watch.stderr()
+    assert commits(tmp_path) == 1
+    assert "app/late.py" not in remote_files(tmp_path)
 
 
 def test_a_source_error_at_start_exits_2(repo: Path, tmp_path: Path) -> None:

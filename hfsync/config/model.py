@@ -56,6 +56,8 @@ class TargetConfig(BaseModel):
     wait_for_build: bool = False
     rollback_on_failure: bool = False
     build_timeout: float = Field(default=900.0, gt=0)
+    commit_budget: int = Field(default=100, ge=1)
+    min_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
 
     @field_validator("name")
     @classmethod

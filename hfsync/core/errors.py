@@ -53,6 +53,13 @@ class TemporaryError(RemoteError):
     exit_code = 6
 
 
+class RefusedError(RemoteError):
+    """The remote refused for good (rejected token, no permission, missing repo): exit code 4.
+
+    Trying again changes nothing until the user acts; a watcher stops on it.
+    """
+
+
 class RemoteMovedError(RemoteError):
     """The remote branch head moved between planning and writing (compare-and-swap lost)."""
 

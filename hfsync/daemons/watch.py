@@ -7,6 +7,13 @@ poll clock: no timer thread. `Watcher.stop` sets a flag and puts a wake-up on th
 (`SimpleQueue.put` is reentrant, so a signal handler may call it); the loop looks at the flag only
 between syncs, so a sync in flight always runs to its end. watchdog is imported inside functions,
 so that `hfsync --help` does not pay for it.
+
+Each target's commits are paced (`pacing.Pacer`): a batch of changes that is due while the budget
+says wait is held, and the changes arriving meanwhile join it. A failed sync is tried again
+after a growing delay (after a 429, after the wait the Hub asked for); errors that no retry can
+fix (a bad config, a rejected token, a missing repo) end the loop.
+
+Git-ignored folders and `.git` are not watched (`watchplan`).
 """
 
 from __future__ import annotations
@@ -22,8 +29,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hfsync.core.errors import ConfigError, SourceError
+from hfsync.core.errors import ConfigError, RefusedError, SourceError
 from hfsync.daemons.debounce import Debouncer
+from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
+from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
 from hfsync.local.source import read_source
 
@@ -31,12 +40,18 @@ if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers.api import BaseObserver
 
-Report = Callable[[str, SyncResult | Exception], None]
-"""Called in the watching thread after each sync of one target, with its result or its error."""
+Report = Callable[[str, SyncResult | Exception, float], None]
+"""Called in the watching thread after each sync of one target: its result or error, seconds."""
 
 MAX_WAIT_DELAYS = 10  # a batch of changes waits at most this many delays after its first change
-# Errors in the first sync that mean the watcher cannot work as configured: they end it.
-_FATAL_AT_START = (ConfigError, SourceError)
+# Errors that mean the watcher cannot work as configured: they end it. A source error only in
+# the first sync: later, a file caught half-written is worth another try.
+_FATAL = (ConfigError, RefusedError)
+_FATAL_AT_START = (*_FATAL, SourceError)
+
+
+class Interrupted(Exception):
+    """A second Ctrl-C ended a sync in flight; the message says what was and was not written."""
 
 
 def relative_path(root: str, path: str) -> str | None:
@@ -98,6 +113,8 @@ class Watcher:
         poll: float,
         on_conflict: str | None,
         report: Report,
+        force: bool = False,
+        budget_window: float = HOUR,
     ) -> None:
         self.repo_root = repo_root
         self._root = os.path.realpath(repo_root)  # watchdog reports paths under what it watches
@@ -105,43 +122,28 @@ class Watcher:
         self._scopes = {name: target.scope.includes for name, target in self._targets.items()}
         self._known: dict[str, list[str]] = {}
         self._poll = poll
-        self._options = SyncOptions(rev=None, on_conflict=on_conflict)  # always the working tree
+        self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force)  # worktree
         self._report = report
         self._debouncer = Debouncer(debounce, max_wait=MAX_WAIT_DELAYS * debounce)
+        self.pacers = {
+            name: Pacer(t.config.commit_budget, budget_window, t.config.min_interval)
+            for name, t in self._targets.items()
+        }
+        self._held: dict[str, float] = {}  # target -> when its pending changes may be synced
         self._inbox: queue.SimpleQueue[tuple[float, FileSystemEvent] | None] = queue.SimpleQueue()
         self._stop_requested = False
         self._observer: BaseObserver | None = None
+        self._shallow: set[str] = set()  # folders watched without their subfolders
 
     def start(self) -> None:
         """Start watching the repository; events queue up until `run_until_stopped` takes them."""
-        from watchdog.events import (
-            DirDeletedEvent,
-            DirMovedEvent,
-            FileCreatedEvent,
-            FileDeletedEvent,
-            FileModifiedEvent,
-            FileMovedEvent,
-        )
         from watchdog.observers import Observer
 
         observer = Observer()  # some observers start a reader thread right here
         try:
-            observer.schedule(
-                _handler(self._inbox.put),
-                self._root,
-                recursive=True,
-                # Opened/closed/attribute events change no content: left out, our own reads of
-                # the files would otherwise trigger the next sync. Created or modified
-                # directories carry no content either; their files have events of their own.
-                event_filter=[
-                    FileCreatedEvent,
-                    FileModifiedEvent,
-                    FileDeletedEvent,
-                    FileMovedEvent,
-                    DirDeletedEvent,
-                    DirMovedEvent,
-                ],
-            )
+            plan = plan_watches(ignored_folders(self.repo_root), list_subfolders(self.repo_root))
+            for folder, recursive in plan:
+                self._schedule(observer, folder, recursive)
             observer.start()
         except BaseException:
             observer.stop()
@@ -151,9 +153,10 @@ class Watcher:
     def run_until_stopped(self) -> None:
         """Sync every target once, then each settled batch of changes and every `poll` seconds.
 
-        Returns once `stop()` was called. A ConfigError or SourceError in the first sync is raised:
-        the watcher cannot work as configured. Every other error, and every later one, is reported
-        and the loop goes on: the next change or poll tries again.
+        Returns once `stop()` was called. A ConfigError, RefusedError, or a SourceError in the
+        first sync, is raised: the watcher cannot work as configured. Every other error is
+        reported and tried again later; `Interrupted` is raised when a second stop request cut a
+        sync short.
         """
         everything = frozenset(self._targets)
         self._sync(everything, first=True)
@@ -161,15 +164,26 @@ class Watcher:
         while not self._stop_requested:
             now = time.monotonic()
             until_poll = None if next_poll is None else next_poll - now
-            waits = [w for w in (self._debouncer.due_in(now), until_poll) if w is not None]
+            until_held = min(self._held.values()) - now if self._held else None
+            waits = [
+                w for w in (self._debouncer.due_in(now), until_poll, until_held) if w is not None
+            ]
             self._receive(max(0.0, min(waits)) if waits else None)
             if self._stop_requested:
                 break
             now = time.monotonic()
             names = set(self._debouncer.take_due(now))
             if next_poll is not None and now >= next_poll:
-                names |= everything
+                names |= everything - self._held.keys()  # a held target syncs when released
                 next_poll = now + self._poll
+            names |= {name for name, at in self._held.items() if at <= now}
+            for name in sorted(names):
+                ready = self.pacers[name].ready_at(now)
+                if ready > now:  # the budget says wait: later changes join this batch
+                    self._held[name] = ready
+                    names.discard(name)
+                else:
+                    self._held.pop(name, None)
             if names:
                 self._sync(names)
 
@@ -177,6 +191,10 @@ class Watcher:
         """End `run_until_stopped` after the sync in flight. Safe from a signal handler."""
         self._stop_requested = True
         self._inbox.put(None)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
 
     def close(self) -> None:
         """Stop watching and join watchdog's threads; idempotent."""
@@ -193,6 +211,37 @@ class Watcher:
         self.stop()
         self.close()
 
+    def _schedule(self, observer: BaseObserver, folder: str, recursive: bool) -> None:
+        from watchdog.events import (
+            DirCreatedEvent,
+            DirDeletedEvent,
+            DirMovedEvent,
+            FileCreatedEvent,
+            FileDeletedEvent,
+            FileModifiedEvent,
+            FileMovedEvent,
+        )
+
+        if not recursive:
+            self._shallow.add(folder)
+        observer.schedule(
+            _handler(self._inbox.put),
+            os.path.join(self._root, folder),
+            recursive=recursive,
+            # Opened/closed/attribute events change no content: left out, our own reads of the
+            # files would otherwise trigger the next sync. A created folder matters only where
+            # its parent is watched without subfolders: it needs a watch of its own.
+            event_filter=[
+                FileCreatedEvent,
+                FileModifiedEvent,
+                FileDeletedEvent,
+                FileMovedEvent,
+                DirCreatedEvent,
+                DirDeletedEvent,
+                DirMovedEvent,
+            ],
+        )
+
     def _receive(self, timeout: float | None) -> None:
         """Wait up to `timeout` seconds (None: for ever) for the queue, then empty it."""
         try:
@@ -208,8 +257,28 @@ class Watcher:
     def _touched(self, event: FileSystemEvent) -> set[str]:
         raw = (os.fsdecode(event.src_path), os.fsdecode(event.dest_path))
         paths = [path for path in (relative_path(self._root, p) for p in raw) if path is not None]
-        # Only deleted and moved directories pass the observer's event filter.
+        if event.event_type == "created" and event.is_directory:
+            return self._folder_created(paths)
+        # Only deleted and moved directories pass the observer's event filter besides that.
         return touched_targets(paths, event.is_directory, self._scopes, self._known)
+
+    def _folder_created(self, paths: list[str]) -> set[str]:
+        """A new folder inside one watched without its subfolders: watch it unless ignored.
+
+        Files may have been written into it before its watch began: those already there count
+        as changed.
+        """
+        touched: set[str] = set()
+        for path in paths:
+            parent = path.rpartition("/")[0]
+            observer = self._observer
+            if observer is None or parent not in self._shallow:
+                continue
+            if not is_ignored(self.repo_root, path):
+                self._schedule(observer, path, recursive=True)
+                files = _files_under(self.repo_root, path)
+                touched |= touched_targets(files, False, self._scopes, self._known)
+        return touched
 
     def _sync(self, names: Collection[str], *, first: bool = False) -> None:
         for name, target in self._targets.items():  # in the config's order
@@ -217,16 +286,62 @@ class Watcher:
                 continue
             if self._stop_requested:
                 return
+            started = time.monotonic()
             outcome: SyncResult | Exception
             try:
                 source = read_source(self.repo_root, None, target.scope.includes)
                 self._known[name] = sorted(source.files)
                 outcome = run_sync(target, source, self._options)
+            except KeyboardInterrupt:
+                raise Interrupted(what_was_written(target)) from None
             except Exception as exc:  # a watcher outlives a failed sync; the next one retries
-                if first and isinstance(exc, _FATAL_AT_START):
+                if isinstance(exc, _FATAL_AT_START if first else _FATAL):
                     raise
                 outcome = exc
-            self._report(name, outcome)
+            finished = time.monotonic()
+            self._paced(name, outcome, finished)
+            self._report(name, outcome, finished - started)
+
+    def _paced(self, name: str, outcome: SyncResult | Exception, now: float) -> None:
+        pacer = self.pacers[name]
+        if isinstance(outcome, SyncResult):
+            if outcome.commit:
+                pacer.committed(now)
+            else:
+                pacer.succeeded()
+            return
+        wait = rate_limit_wait(outcome)
+        if wait is not None:
+            self._held[name] = pacer.rate_limited(now, wait)
+        else:
+            self._held[name] = pacer.failed(now)
+
+
+def what_was_written(target: Target) -> str:
+    """After a sync was cut short: whether its commit landed, from the remote's head now."""
+    planned_on = target.state.load()
+    try:
+        head = target.remote.head()
+    except Exception as exc:  # the remote cannot tell now: say so rather than guess
+        return f"{target.config.name}: stopped mid-sync; could not check the remote ({exc})"
+    if planned_on is not None and head == planned_on.head:
+        return (
+            f"{target.config.name}: stopped mid-sync; no commit was written "
+            f"({target.remote.description} is still at {str(head)[:12]}; a backup branch may "
+            "have been taken)"
+        )
+    return (
+        f"{target.config.name}: stopped mid-sync; {target.remote.description} is now at "
+        f"{str(head)[:12]}: the commit was sent before the stop; the next run checks it"
+    )
+
+
+def _files_under(repo_root: Path, folder: str) -> list[str]:
+    found = []
+    for root, _dirs, files in os.walk(repo_root / folder):
+        relative = os.path.relpath(root, repo_root).replace(os.sep, "/")
+        found += [f"{relative}/{name}" for name in files]
+    return found
 
 
 def _handler(put: Callable[[tuple[float, FileSystemEvent]], None]) -> FileSystemEventHandler:
@@ -241,14 +356,23 @@ def _handler(put: Callable[[tuple[float, FileSystemEvent]], None]) -> FileSystem
 
 
 @contextmanager
-def stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM call `stop` instead of ending the process.
+def stop_on_signals(
+    stop: Callable[[], None], first: Callable[[], None] = lambda: None
+) -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM call `stop` (and `first`, the first time) instead of
+    ending the process; a second SIGINT raises KeyboardInterrupt, cutting a sync in flight short.
 
     Call from the main thread (Python runs signal handlers there); the previous handlers come back
     on leaving the block.
     """
+    received: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if received and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if not received:
+            first()
+        received.append(signum)
         stop()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}

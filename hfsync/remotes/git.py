@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import RemoteFile
 from hfsync.remotes import Change, RemoteCommit
@@ -65,7 +65,7 @@ class GitRemote:
         self._modes: dict[str, str] = {}
         if is_local_path(self.url) and not Path(self.url).exists():
             if not create:
-                raise RemoteError(
+                raise RefusedError(
                     f"no git repository at {self.url}; create it or set 'create = true' "
                     "on the target"
                 )

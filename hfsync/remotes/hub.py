@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
 from hfsync.core.snapshot import RemoteFile
 from hfsync.remotes import Change, RemoteCommit
 from hfsync.remotes.hub_errors import (
+    error_class,
     explain,
     is_missing_token,
     is_network_error,
@@ -94,7 +95,7 @@ class HubRemote:
                         )
                     )
                     return self.head()
-                raise RemoteError(
+                raise RefusedError(
                     f"branch '{self.branch}' does not exist on {self.repo_type} {self.repo_id}; "
                     "create it or set 'create = true'"
                 ) from None
@@ -339,10 +340,12 @@ class HubRemote:
                     retry_rate_limit = False
                     time.sleep(wait)
                     continue
-                raise RemoteError(explain(exc, self.where, self.api.endpoint)) from exc
+                error = error_class(exc)
+                raise error(explain(exc, self.where, self.api.endpoint)) from exc
             except Exception as exc:
                 if is_network_error(exc) or is_missing_token(exc):
-                    raise RemoteError(explain(exc, self.where, self.api.endpoint)) from exc
+                    error = error_class(exc)
+                    raise error(explain(exc, self.where, self.api.endpoint)) from exc
                 raise
 
     def _load_tree(self, commit: str) -> dict[str, RemoteFile] | None:

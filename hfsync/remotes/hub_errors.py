@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hfsync.core.errors import RefusedError, RemoteError
+
 
 def explain(exc: BaseException, where: str, endpoint: str) -> str:
     """One line that says what went wrong and what to do."""
@@ -34,6 +36,17 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
             return f"the Hub failed ({status}) after retries: nothing was written; try again later"
         return f"the Hub refused ({status}) on {where}: {server_message(exc)}"
     return f"cannot reach the Hub at {endpoint}: {type(exc).__name__}: {exc}"
+
+
+def error_class(exc: BaseException) -> type[RemoteError]:
+    """RefusedError when trying again cannot help (token, permission, missing repo)."""
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    if is_missing_token(exc) or isinstance(exc, RepositoryNotFoundError):
+        return RefusedError
+    if isinstance(exc, Exception) and status_of(exc) in (401, 403):
+        return RefusedError
+    return RemoteError
 
 
 def status_of(exc: Exception) -> int | None:

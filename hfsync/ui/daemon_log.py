@@ -1,0 +1,176 @@
+"""What the long-running commands (`watch`, `serve`) print: one line per event, fit for a log.
+
+Text lines start with the local time; with `--log-format json` each line is one object with
+`time`, `level`, `target`, `event`, `message` and `fields`. A sync that committed names what it
+uploaded (the first few paths, then a count); one that had nothing to do prints only with `-v`.
+The same error, repeated, is printed the first time, then after 2, 4, 8, ... repeats, and its
+recovery is printed once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from hfsync.core.errors import ConflictError, HfsyncError
+
+if TYPE_CHECKING:
+    from hfsync.engine.sync import SyncResult
+
+SHOWN_PATHS = 3
+LEVELS = ("debug", "info", "warning", "error")
+
+
+class DaemonLog:
+    """Writes events as text or JSON lines; `debug` events only when verbose."""
+
+    def __init__(
+        self,
+        log_format: str = "text",
+        *,
+        verbose: bool = False,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+    ) -> None:
+        self.json = log_format == "json"
+        self.verbose = verbose
+        self._out = out
+        self._err = err
+        self._clock = clock
+
+    def event(
+        self,
+        level: str,
+        event: str,
+        message: str,
+        target: str | None = None,
+        **fields: Any,
+    ) -> None:
+        if level == "debug" and not self.verbose:
+            return
+        now = self._clock()
+        if self.json:
+            line = json.dumps(
+                {
+                    "time": now.isoformat(timespec="seconds"),
+                    "level": level,
+                    "target": target,
+                    "event": event,
+                    "message": message,
+                    "fields": fields,
+                },
+                default=str,
+            )
+            stream = self._out or sys.stdout
+        else:
+            where = f"{target}: " if target else ""
+            line = f"{now:%Y-%m-%d %H:%M:%S} {where}{message}"
+            stream = (self._err or sys.stderr) if level in ("warning", "error") else self._out
+            stream = stream or sys.stdout
+        print(line, file=stream, flush=True)
+
+    def info(self, event: str, message: str, target: str | None = None, **fields: Any) -> None:
+        self.event("info", event, message, target, **fields)
+
+
+@dataclass
+class _Repeats:
+    message: str
+    count: int = 1
+    next_shown: int = 2
+
+
+@dataclass
+class SyncReporter:
+    """Turns each sync outcome of a daemon into log events, throttling repeated errors."""
+
+    log: DaemonLog
+    _failing: dict[str, _Repeats] = field(default_factory=dict)
+
+    def report(self, target: str, outcome: SyncResult | Exception) -> None:
+        if isinstance(outcome, Exception):
+            self._error(target, outcome)
+            return
+        repeats = self._failing.pop(target, None)
+        if repeats is not None:
+            self.log.info(
+                "recovered",
+                f"recovered after {repeats.count} failed sync(s)",
+                target,
+                failures=repeats.count,
+            )
+        event, message, fields = describe(outcome)
+        level = "debug" if event == "nothing_to_do" else "info"
+        self.log.event(level, event, message, target, **fields)
+
+    def _error(self, target: str, exc: Exception) -> None:
+        message = error_message(exc)
+        event = "conflict" if isinstance(exc, ConflictError) else "error"
+        repeats = self._failing.get(target)
+        if repeats is None or repeats.message != message:
+            self._failing[target] = _Repeats(message)
+            self.log.event("error", event, message, target)
+            return
+        repeats.count += 1
+        if repeats.count >= repeats.next_shown:
+            repeats.next_shown *= 2
+            self.log.event(
+                "error",
+                event,
+                f"{message} (failed {repeats.count} times in a row)",
+                target,
+                repeated=repeats.count,
+            )
+        else:
+            self.log.event("debug", event, f"{message} (again)", target, repeated=repeats.count)
+
+
+def error_message(exc: Exception) -> str:
+    if isinstance(exc, ConflictError):
+        return f"conflict: {exc}"
+    if isinstance(exc, HfsyncError):
+        return f"error: {exc}"
+    return f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
+    """(event, message, fields) for one sync's result."""
+    plan = result.plan
+    uploaded = [op.path for op in plan.uploads]
+    deleted = [op.path for op in plan.deletes]
+    fields: dict[str, Any] = {"source": result.source}
+    if result.commit:
+        parts = []
+        if uploaded:
+            parts.append(f"uploaded {_some(uploaded)}")
+        if deleted:
+            parts.append(f"deleted {_some(deleted)}")
+        message = f"committed {result.commit[:12]}: " + "; ".join(parts)
+        event = "committed"
+        fields.update(
+            commit=result.commit,
+            uploaded=len(uploaded),
+            deleted=len(deleted),
+            paths=(uploaded + deleted)[:SHOWN_PATHS],
+            backup=result.backup,
+        )
+    else:
+        event, message = "nothing_to_do", "nothing to do"
+    if plan.conflicts:  # only under `skip`: under `abort` they raise a ConflictError instead
+        paths = [op.path for op in plan.conflicts]
+        message += f"; skipped {len(paths)} remote edit(s): {_some(paths)}"
+        fields["skipped"] = len(paths)
+        if event == "nothing_to_do":
+            event = "skipped"
+    return event, message, fields
+
+
+def _some(paths: list[str]) -> str:
+    shown = ", ".join(paths[:SHOWN_PATHS])
+    more = len(paths) - SHOWN_PATHS
+    return shown + (f" and {more} more" if more > 0 else "")
