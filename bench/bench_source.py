@@ -2,7 +2,7 @@
 
 The repository has 10,000 small files: half tracked and clean, a quarter tracked and modified, a
 quarter untracked. Files are dated a minute ago, as files of a real checkout are, so that none
-falls in the hash index's racy window. Run: python bench/bench_source.py [--files N] [--runs R]
+falls in the hash index's racy window. Run: python -m bench.bench_source [--files N] [--runs R]
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchgit import GIT_ENV, git
-
+from bench.gitenv import GIT_ENV, git
 from hfsync.local.source import read_source
 
 

@@ -3,7 +3,7 @@
 The baseline is what the seed workflow does on every push: `HfApi.upload_folder` of every file in
 scope. Against it, hfsync's incremental run after a one-file change and after no change. Both run
 in this script, against the same test Hub, on a Space of N files; printed: wall time, HTTP
-requests, request bytes sent, and the ratios. Run: python bench/bench_sync.py [--files N]
+requests, request bytes sent, and the ratios. Run: python -m bench.bench_sync [--files N]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchgit import GIT_ENV, git
+from bench.gitenv import GIT_ENV, git
 
 os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -140,13 +140,19 @@ def make_plan(
     Remote paths outside `in_scope` are never looked at, let alone touched.
     """
     first_sync = base is None
-    paths = set(local) | {p for p in remote if in_scope(p)}
+    # A path already listed is not asked about again (`in_scope` may be costly).
+    paths = set(local)
+    paths.update([p for p in remote if p not in paths and in_scope(p)])
     if base is not None:
-        paths |= {p for p in base.entries if in_scope(p)}
+        paths.update([p for p in base.entries if p not in paths and in_scope(p)])
     operations: list[Operation] = []
     in_sync = 0
     for path in sorted(paths):
-        op = _decide(path, local.get(path), remote.get(path), base, policy)
+        local_file, remote_file = local.get(path), remote.get(path)
+        if local_file and remote_file and local_file.sha1 == remote_file.oid:
+            in_sync += 1  # the common case, decided without a call (same_content's first rule)
+            continue
+        op = _decide(path, local_file, remote_file, base, policy)
         if op is None:
             in_sync += 1
         else:

@@ -88,12 +88,11 @@ def derive_base(tree: Mapping[str, RemoteFile], record: SyncRecord, scope: Scope
 
     Paths the recorded scope did not cover have no known base: they follow the first-sync rule.
     """
-    recorded = Scope.from_spec(record.scope)
-    entries = {
-        path: entry.oid
-        for path, entry in tree.items()
-        if recorded.includes_remote(path) and scope.includes_remote(path)
-    }
+    recorded = scope if record.scope == scope.spec else Scope.from_spec(record.scope)
+    in_scope = scope.select_remote(tree)
+    if recorded is not scope:
+        in_scope = recorded.select_remote(in_scope)
+    entries = {path: tree[path].oid for path in in_scope}
     for path, oid in record.kept.items():
         if oid is None:
             entries.pop(path, None)

@@ -9,6 +9,7 @@ later run can tell which paths an earlier run managed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ from hfsync.core.filters import FilterError, PathFilter
 
 if TYPE_CHECKING:
     from pathspec import PathSpec
+
+_REMEMBERED_PATHS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,16 @@ class ScopeSpec:
 
 @dataclass(frozen=True)
 class Scope:
-    """A compiled scope: predicates and path mapping."""
+    """A compiled scope: predicates and path mapping.
+
+    Each path's answer is computed once and remembered: one sync asks about the same path from
+    the source listing, the remote tree, the base and the plan.
+    """
 
     spec: ScopeSpec
     path_filter: PathFilter
     exclude: PathSpec | None = field(default=None, compare=False)
+    _included: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_spec(cls, spec: ScopeSpec) -> Scope:
@@ -80,6 +88,14 @@ class Scope:
 
     def includes(self, local_path: str) -> bool:
         """True for a repository-relative local path this target syncs."""
+        included = self._included.get(local_path)
+        if included is None:
+            if len(self._included) >= _REMEMBERED_PATHS:  # a long-running watch sees many names
+                self._included.clear()
+            included = self._included[local_path] = self._decide(local_path)
+        return included
+
+    def _decide(self, local_path: str) -> bool:
         local_dir = self.spec.local_dir
         if local_dir and not local_path.startswith(local_dir + "/"):
             return False
@@ -102,8 +118,26 @@ class Scope:
             remote_path = remote_path[len(remote_dir) + 1 :]
         return f"{local_dir}/{remote_path}" if local_dir else remote_path
 
+    @property
+    def maps_paths(self) -> bool:
+        """True when a local path and its remote path differ (a folder mapping is set)."""
+        return bool(self.spec.local_dir or self.spec.remote_dir)
+
+    def select_remote(self, remote_paths: Iterable[str]) -> list[str]:
+        """The remote paths inside this scope, in the given order (`includes_remote` on each)."""
+        if self.maps_paths:
+            return [path for path in remote_paths if self.includes_remote(path)]
+        known = self._included  # answers already given, without a call per path
+        return [
+            path
+            for path in remote_paths
+            if (answer := known.get(path)) or (answer is None and self.includes(path))
+        ]
+
     def includes_remote(self, remote_path: str) -> bool:
         """True for a remote path inside this scope."""
+        if not self.maps_paths:
+            return self.includes(remote_path)  # the same path on both sides
         local = self.to_local(remote_path)
         return local is not None and self.includes(local)
 

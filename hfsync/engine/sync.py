@@ -23,7 +23,7 @@ from hfsync.core.errors import (
 from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
 from hfsync.core.record import SyncRecord, commit_message, derive_base, parse_record
 from hfsync.core.scope import Scope
-from hfsync.core.snapshot import LocalFile, RemoteFile
+from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, state_dir, target_key
 from hfsync.remotes import Change, Remote
@@ -111,6 +111,8 @@ def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Pa
 
 def local_files(target: Target, source: Source) -> dict[str, LocalFile]:
     """The source's files in scope, keyed by their remote path."""
+    if not target.scope.maps_paths:
+        return dict(source.files)
     return {target.scope.to_remote(path): file for path, file in source.files.items()}
 
 
@@ -119,8 +121,9 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     remote = target.remote
     head = remote.head()
     tree = remote.tree(head) if head else {}
-    _fill_sha256_for_lfs(source, local_files(target, source), tree)
     local = local_files(target, source)
+    if _fill_sha256_for_lfs(source, local, tree):
+        local = local_files(target, source)
     base = recover_base(target, head)
     plan = make_plan(local, tree, base, target.scope.includes_remote, head, policy)
     return Snapshot(head=head, plan=plan)
@@ -233,18 +236,19 @@ def _find_base_commit(target: Target, head: str, cached: BasePointer | None) -> 
 
 def _fill_sha256_for_lfs(
     source: Source, local: dict[str, LocalFile], tree: dict[str, RemoteFile]
-) -> None:
-    """LFS entries are identified by SHA-256: compute it for local files of the same size."""
+) -> bool:
+    """LFS entries are identified by SHA-256: compute it for local files of the same size.
+
+    True when some were computed (the source's files changed)."""
+    lfs = {path: entry.size for path, entry in tree.items() if len(entry.oid) == SHA256_HEX_LEN}
     needed = [
         file.path
-        for path, file in local.items()
-        if path in tree
-        and tree[path].is_lfs
-        and tree[path].size == file.size
-        and file.sha256 is None
+        for path, size in lfs.items()
+        if (file := local.get(path)) is not None and size == file.size and file.sha256 is None
     ]
     if needed:
         source.fill_sha256(needed)
+    return bool(needed)
 
 
 def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:

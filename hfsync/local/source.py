@@ -296,8 +296,10 @@ def _converted_by_git(repo_root: Path, git: Git, paths: list[str]) -> set[str]:
         path, name, value = fields[at : at + 3]
         if name in _ATTRIBUTES:
             attributes.setdefault(path, {})[name] = value
-    autocrlf_on = autocrlf in _AUTOCRLF_ON
-    return {path for path in paths if _converts(attributes.get(path, {}), autocrlf_on=autocrlf_on)}
+    if autocrlf in _AUTOCRLF_ON:
+        return {path for path in paths if _converts(attributes.get(path, {}), autocrlf_on=True)}
+    # Without core.autocrlf only a path with one of these attributes can convert.
+    return {path for path, values in attributes.items() if _converts(values, autocrlf_on=False)}
 
 
 def _converts(values: dict[str, str], *, autocrlf_on: bool) -> bool:

@@ -63,6 +63,7 @@ class GitRemote:
         self._ns = f"refs/hfsync/{target}"
         self._git: Git = Git(str(repo_root))
         self._modes: dict[str, str] = {}
+        self._trees: dict[str, dict[str, RemoteFile]] = {}
         if is_local_path(self.url) and not Path(self.url).exists():
             if not create:
                 raise RefusedError(
@@ -89,6 +90,12 @@ class GitRemote:
         return head
 
     def tree(self, commit: str) -> dict[str, RemoteFile]:
+        """A commit's tree, listed once per run: the head and the base are often one commit.
+
+        The same dict is returned every time: callers must not change it.
+        """
+        if commit in self._trees:
+            return self._trees[commit]
         out = self._run("ls-tree", "-r", "-l", "-z", commit)
         files: dict[str, RemoteFile] = {}
         for record in out.split("\0"):
@@ -100,6 +107,7 @@ class GitRemote:
                 continue  # submodules are not files
             files[path] = RemoteFile(oid=oid, size=int(size))
             self._modes[path] = mode
+        self._trees = {commit: files}  # one tree kept: the one being planned on
         return files
 
     def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
