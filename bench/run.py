@@ -1,0 +1,154 @@
+"""Run every benchmark and print one table: `python -m bench` (or `python bench/run.py`).
+
+Repositories are generated deterministically (bench/repos.py) in a work folder, hfsync and each
+comparison run side by side in the same run as separate processes, each several times (median,
+min, max). The table is printed as Markdown and all figures are written as JSON.
+
+    python -m bench                       # default sizes, about 5-10 minutes on 2 cores
+    python -m bench --quick               # small sizes, a smoke test of the runner
+    python -m bench --sizes 1000 10000 --table-size 10000 --hub-size 10000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import rows_git, rows_hub
+from bench.table import Row, markdown
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10_000, 50_000, 100_000],
+        help="file counts of the scale series (git target)",
+    )
+    parser.add_argument(
+        "--table-size",
+        type=int,
+        default=50_000,
+        help="file count of the git-target rows of the table",
+    )
+    parser.add_argument(
+        "--hub-size",
+        type=int,
+        default=50_000,
+        help="file count of the Hub-target rows (0: skip them)",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs of each quick measurement")
+    parser.add_argument(
+        "--hub-runs",
+        type=int,
+        default=3,
+        help="runs of each Hub measurement (first sync: --first-runs)",
+    )
+    parser.add_argument("--first-runs", type=int, default=2)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1,000 and 5,000 files, 3 runs: checks the runner in a minute",
+    )
+    parser.add_argument("--work", type=Path, help="work folder (default: a temp folder, removed)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=Path("bench-results.json"),
+        help="where to write the results (default: bench-results.json)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.table_size, args.hub_size = [1000, 5000], 5000, 5000
+        args.runs, args.hub_runs, args.first_runs = 3, 2, 1
+    return args
+
+
+def machine() -> dict[str, object]:
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "git": git,
+        "os": platform.platform(),
+        "load_at_start": load,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="hfsync-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = rows_git.environment()
+    about = machine()
+    started = time.perf_counter()
+    rows: list[Row] = []
+    try:
+        print(f"bench: work folder {work}", file=sys.stderr)
+        rows += rows_git.rows(work, args.sizes, args.table_size, args.runs, env)
+        if args.hub_size:
+            rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
+        rows += xet_rows(work, env)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    about["load_at_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(
+        f"\nMachine: {about['cpu']}, {about['cores']} cores, Python {about['python']}, "
+        f"{about['git']}; load {about['load_at_start']:.1f} at start. Command: `{command.strip()}`"
+        f"; whole bench {elapsed:.0f} s.\n"
+    )
+    print(markdown(rows))
+    args.json.write_text(
+        json.dumps(
+            {
+                "machine": about,
+                "command": command.strip(),
+                "seconds": elapsed,
+                "rows": [row.to_dict() for row in rows],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nresults written to {args.json}", file=sys.stderr)
+    return 0
+
+
+def xet_rows(work: Path, env: dict[str, str]) -> list[Row]:
+    """Large files through Xet vs LFS: bench/bench_xet.py's rows, when that module is present
+    (it provides `rows(work, env) -> list[Row]`)."""
+    try:
+        from bench import bench_xet  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    produced: list[Row] = bench_xet.rows(work, env)
+    return produced
+
+
+if __name__ == "__main__":
+    sys.exit(main())
