@@ -85,6 +85,46 @@ def test_request_budget_on_a_5000_file_space(make_repo, hub: TestHub, env, tmp_p
     assert len(log) <= 4 + tree_pages, [(r.method, r.path) for r in log]
 
 
+def test_the_tree_a_commit_wrote_is_known_without_asking_the_hub(
+    make_repo, hub: TestHub, env, tmp_path: Path
+) -> None:
+    """After a commit, its tree is cached from the preupload answers (LFS or regular) and the
+    bytes sent: no paths-info request; the cache equals the Hub's own listing; a one-file change
+    costs the head, the backup, one preupload, one commit and its confirmation."""
+    files: dict[str, str | bytes] = {f"app/{i}.py": f"X = {i}\n" for i in range(30)}
+    repo = make_repo({"hfsync.toml": config(), "model.bin": BIG, "empty.txt": "", **files})
+    hub.control.clear_log()
+    first = sync(repo)
+    assert first.commit is not None
+    assert hub.control.count("POST", "/paths-info/") == 0
+
+    target = open_first_target(repo)
+    cached = target.remote.tree(first.commit)
+    listed = HubRemote(
+        REPO,
+        "space",
+        "main",
+        create=False,
+        private=False,
+        space_sdk="gradio",
+        cache_dir=tmp_path / "no-cache",
+    ).tree(first.commit)
+    assert cached == listed
+    assert cached["model.bin"].is_lfs
+
+    write_files(repo, {"app/7.py": "X = 'changed'\n"})
+    hub.control.clear_log()
+    assert sync(repo).commit is not None
+    calls = [(r.method, r.path.split("/")[-1]) for r in hub.control.requests()]
+    assert hub.control.count("POST", "/paths-info/") == 0, calls
+    assert hub.control.count("POST", "/preupload/") == 1, calls
+    assert len(calls) <= 6, calls
+
+    hub.control.clear_log()
+    assert sync(repo).commit is None
+    assert len(hub.control.requests()) == 1  # the head: nothing moved
+
+
 def lfs_requests(hub: TestHub) -> list[str]:
     return [r.path for r in hub.control.requests() if "lfs" in r.path.lower()]
 

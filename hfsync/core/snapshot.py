@@ -6,6 +6,7 @@ These are plain frozen values shared by the source reader, the remotes and the p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 SHA1_HEX_LEN = 40
 SHA256_HEX_LEN = 64
@@ -25,9 +26,12 @@ class LocalFile:
     sha256: str | None = None
 
 
-@dataclass(frozen=True)
-class RemoteFile:
-    """One file of a remote tree: `oid` is a git blob SHA-1 (regular) or a SHA-256 (LFS)."""
+class RemoteFile(NamedTuple):
+    """One file of a remote tree: `oid` is a git blob SHA-1 (regular) or a SHA-256 (LFS).
+
+    A NamedTuple rather than a frozen dataclass: a tree holds one per file, and it is built
+    about three times faster (a 100,000-file tree is read on every run).
+    """
 
     oid: str
     size: int

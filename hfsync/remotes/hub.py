@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
-from hfsync.core.snapshot import RemoteFile
+from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes import Change, RemoteCommit
 from hfsync.remotes.hub_errors import (
     error_class,
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PATHS_INFO_CHUNK = 500
+INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the bytes checked
+TREE_CACHE_VERSION = 2
+TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
 MAX_RATE_LIMIT_WAIT = 60.0
 
 
@@ -69,6 +72,7 @@ class HubRemote:
         self._private = private
         self._space_sdk = space_sdk
         self._trees = cache_dir / repo_type / repo_id.replace("/", "--") / "trees"
+        self._tree: dict[str, dict[str, RemoteFile]] = {}  # the last tree read, by commit
         self.limits = limits or CommitLimits()
 
     # -- reading -----------------------------------------------------------------------------
@@ -104,8 +108,13 @@ class HubRemote:
         return sha
 
     def tree(self, commit: str) -> dict[str, RemoteFile]:
+        """A commit's tree: from memory (the head and the base are often one commit), else from
+        the cache on disk, else listed. The same dict may be returned again: do not change it."""
+        if commit in self._tree:
+            return self._tree[commit]
         cached = self._load_tree(commit)
         if cached is not None:
+            self._tree = {commit: cached}
             return cached
         from huggingface_hub.hf_api import RepoFile
 
@@ -168,16 +177,27 @@ class HubRemote:
             operations: list[Any] = [
                 CommitOperationDelete(path_in_repo=path) for path in part.deletes
             ]
+            additions: list[tuple[Any, LocalFile | None]] = []
             for path, local in part.uploads:
                 on_disk = source.local_file_path(local.path)
-                content = str(on_disk) if on_disk is not None else source.read_bytes(local.path)
-                operations.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=content))
+                if on_disk is None or local.size <= INLINE_SIZE:
+                    # The bytes the plan hashed (read_bytes checks): what lands is then known.
+                    content: str | bytes = source.read_bytes(local.path)
+                    pinned: LocalFile | None = local
+                else:
+                    content, pinned = str(on_disk), None
+                addition = CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+                operations.append(addition)
+                additions.append((addition, pinned))
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
             tree = dict(self.tree(commit)) if commit else {}
             commit = self._create_commit(operations, commit, part_title, body)
             for path in part.deletes:
                 tree.pop(path, None)
-            tree.update(self._paths_info(commit, [path for path, _ in part.uploads]))
+            written, unknown = _written_entries(additions)
+            tree.update(written)
+            if unknown:
+                tree.update(self._paths_info(commit, unknown))
             self._save_tree(commit, tree)
         # split_change returns at least one part, so a commit was made; this narrows the type.
         assert commit is not None  # noqa: S101
@@ -349,19 +369,75 @@ class HubRemote:
                 raise
 
     def _load_tree(self, commit: str) -> dict[str, RemoteFile] | None:
+        """The cached tree of `commit`, or None (missing, corrupt, another version)."""
         try:
             data = json.loads((self._trees / f"{commit}.json").read_text(encoding="utf-8"))
-            return {path: RemoteFile(oid, size) for path, (oid, size) in data.items()}
-        except (OSError, ValueError, TypeError):
+            if data["version"] != TREE_CACHE_VERSION:
+                return None
+            paths, oids, sizes = data["paths"], data["oids"], data["sizes"]
+            if not len(paths) == len(oids) == len(sizes):
+                return None
+            # Columns, not one object per path: about 4x quicker to load at 100,000 paths.
+            return dict(zip(paths, map(RemoteFile, oids, sizes), strict=True))
+        except (OSError, ValueError, TypeError, KeyError):
             return None
 
     def _save_tree(self, commit: str, tree: dict[str, RemoteFile]) -> None:
+        """Cache `commit`'s tree on disk (trees are immutable per commit) and in memory; keep
+        only the newest few on disk."""
+        self._tree = {commit: tree}
         self._trees.mkdir(parents=True, exist_ok=True)
-        data = {path: [entry.oid, entry.size] for path, entry in tree.items()}
+        data = {
+            "version": TREE_CACHE_VERSION,
+            "paths": list(tree),
+            "oids": [entry.oid for entry in tree.values()],
+            "sizes": [entry.size for entry in tree.values()],
+        }
         fd, tmp = tempfile.mkstemp(dir=self._trees, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, self._trees / f"{commit}.json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(tmp, self._trees / f"{commit}.json")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        saved = sorted(self._trees.glob("*.json"), key=_mtime, reverse=True)
+        for old in saved[TREES_KEPT:]:
+            old.unlink(missing_ok=True)
+
+
+def _written_entries(
+    additions: list[tuple[Any, LocalFile | None]],
+) -> tuple[dict[str, RemoteFile], list[str]]:
+    """The tree entries a commit of these additions wrote, as far as they are known without
+    asking the Hub; and the paths whose entry must be asked for (paths-info).
+
+    The preupload answer said, for each addition, how the Hub stores it: an LFS entry is the
+    SHA-256 the client computed of the bytes it uploaded; a regular one is the git blob of the
+    bytes sent, known when they were pinned (read and checked against the plan). A file the
+    Space's .gitignore made the client skip wrote nothing.
+    """
+    written: dict[str, RemoteFile] = {}
+    unknown: list[str] = []
+    for addition, pinned in additions:
+        mode = getattr(addition, "_upload_mode", None)
+        if getattr(addition, "_should_ignore", None):
+            continue
+        if mode == "lfs":
+            info = addition.upload_info
+            written[addition.path_in_repo] = RemoteFile(info.sha256.hex(), info.size)
+        elif mode == "regular" and pinned is not None:
+            written[addition.path_in_repo] = RemoteFile(pinned.sha1, pinned.size)
+        else:
+            unknown.append(addition.path_in_repo)
+    return written, unknown
+
+
+def _mtime(file: Path) -> float:
+    try:
+        return file.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _remote_file(blob_id: str, size: int, lfs: Any) -> RemoteFile:
