@@ -323,7 +323,7 @@ def watch(
         monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
 
     with _endpoints(http_address, monitor, None) as where:
-        with stop_on_signals(watcher.stop, stopping), watcher:
+        with stop_on_signals(watcher.stop, stopping, lambda: watcher.syncing), watcher:
             monitor.log.info("started", f"watching {repo_root}{where} (Ctrl-C stops)")
             monitor.health.set_running(True)
             try:
@@ -338,6 +338,112 @@ def watch(
             finally:
                 monitor.health.set_running(False)
         monitor.log.info("stopped", "stopped")
+
+
+def _default_state() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "hfsync" / "serve"
+
+
+@cli.command()
+@click.option(
+    "--source",
+    envvar="HFSYNC_SOURCE",
+    required=True,
+    help="The git repository to follow: a URL or a path (env: HFSYNC_SOURCE).",
+)
+@click.option(
+    "--branch", envvar="HFSYNC_BRANCH", default="main", show_default=True, help="Its branch."
+)
+@click.option(
+    "--state",
+    "state_dir",
+    envvar="HFSYNC_STATE",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for hfsync's clone and caches, only a cache (env: HFSYNC_STATE; default: "
+    "~/.cache/hfsync/serve).",
+)
+@click.option(
+    "--poll",
+    envvar="HFSYNC_POLL",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Fetch the source and check the targets every this many seconds.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    envvar="HFSYNC_CONFIG",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: hfsync.toml of each fetched commit; env: HFSYNC_CONFIG).",
+)
+@on_conflict_option
+@daemon_options
+def serve(
+    source: str,
+    branch: str,
+    state_dir: Path | None,
+    poll: float,
+    config_path: Path | None,
+    on_conflict: str | None,
+    http_address: str | None,
+    log_format: str,
+    verbose: bool,
+) -> None:
+    """Follow a source git repository and sync its newest commit to every target.
+
+    Fetches on every poll and on a GitHub push webhook (POST /webhook with --http, signed with
+    HFSYNC_WEBHOOK_SECRET), then syncs each target from the fetched commit, as `run --rev`.
+    The state folder is only a cache; replicas on several machines never write twice. SIGTERM or
+    SIGINT stop it once the sync in flight has finished (exit 0).
+    """
+    from hfsync.core.redact import redact
+    from hfsync.daemons.serve import Interrupted, Server
+    from hfsync.daemons.source_clone import SourceClone
+    from hfsync.daemons.state_dir import prepare_state_dir
+    from hfsync.daemons.watch import stop_on_signals
+    from hfsync.daemons.webhook import WebhookReceiver
+
+    state = prepare_state_dir(state_dir or _default_state())
+    monitor = _monitor(log_format, verbose, http_address)
+    server = Server(
+        SourceClone(source, branch, state / "source"),
+        config_path=config_path.resolve() if config_path else None,
+        poll=poll,
+        monitor=monitor,
+        on_conflict=on_conflict,
+    )
+    secret = os.environ.get("HFSYNC_WEBHOOK_SECRET", "")
+    webhook = None
+    if http_address is not None and secret:
+        webhook = WebhookReceiver(
+            secret.encode(),
+            branch,
+            on_push=server.request_fetch,
+            on_rejected=lambda message: monitor.log.event("warning", "webhook_rejected", message),
+        )
+    elif http_address is not None:
+        monitor.log.info("webhook_off", "POST /webhook is off: set HFSYNC_WEBHOOK_SECRET")
+
+    def stopping() -> None:
+        monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
+
+    following = f"following {redact(source)} (branch {branch})"
+    with (
+        _endpoints(http_address, monitor, webhook) as where,
+        stop_on_signals(server.stop, stopping),
+    ):
+        monitor.log.info("started", f"{following}{where}; state in {state}")
+        monitor.health.set_running(True)
+        try:
+            server.run_until_stopped()
+        except Interrupted as exc:
+            monitor.log.event("warning", "interrupted", str(exc))
+            raise SystemExit(130) from None
+        finally:
+            monitor.health.set_running(False)
+    monitor.log.info("stopped", "stopped")
 
 
 def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monitor:

@@ -98,7 +98,7 @@ def test_bad_option_is_exit_2(make_repo) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["ls-files", "run", "status", "backups", "rollback", "init", "watch"]
+    "command", ["ls-files", "run", "status", "backups", "rollback", "init", "watch", "serve"]
 )
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     done = hfsync(tmp_path, command, "--help")

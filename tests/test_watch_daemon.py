@@ -37,7 +37,7 @@ DEBOUNCE = 0.2
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
 
 
-def wait_for(check: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+def wait_for(check: Callable[[], object], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:

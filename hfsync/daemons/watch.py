@@ -134,6 +134,7 @@ class Watcher:
         self._stop_requested = False
         self._observer: BaseObserver | None = None
         self._shallow: set[str] = set()  # folders watched without their subfolders
+        self.syncing = False
 
     def start(self) -> None:
         """Start watching the repository; events queue up until `run_until_stopped` takes them."""
@@ -289,6 +290,7 @@ class Watcher:
             started = time.monotonic()
             outcome: SyncResult | Exception
             try:
+                self.syncing = True
                 source = read_source(self.repo_root, None, target.scope.includes)
                 self._known[name] = sorted(source.files)
                 outcome = run_sync(target, source, self._options)
@@ -298,6 +300,8 @@ class Watcher:
                 if isinstance(exc, _FATAL_AT_START if first else _FATAL):
                     raise
                 outcome = exc
+            finally:
+                self.syncing = False
             finished = time.monotonic()
             self._paced(name, outcome, finished)
             self._report(name, outcome, finished - started)
@@ -357,10 +361,13 @@ def _handler(put: Callable[[tuple[float, FileSystemEvent]], None]) -> FileSystem
 
 @contextmanager
 def stop_on_signals(
-    stop: Callable[[], None], first: Callable[[], None] = lambda: None
+    stop: Callable[[], None],
+    first: Callable[[], None] = lambda: None,
+    busy: Callable[[], bool] = lambda: False,
 ) -> Iterator[None]:
     """Within the block, SIGINT and SIGTERM call `stop` (and `first`, the first time) instead of
-    ending the process; a second SIGINT raises KeyboardInterrupt, cutting a sync in flight short.
+    ending the process; a second SIGINT while `busy()` (a sync in flight) raises
+    KeyboardInterrupt, cutting that sync short.
 
     Call from the main thread (Python runs signal handlers there); the previous handlers come back
     on leaving the block.
@@ -368,7 +375,7 @@ def stop_on_signals(
     received: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if received and signum == signal.SIGINT:
+        if received and signum == signal.SIGINT and busy():
             raise KeyboardInterrupt
         if not received:
             first()

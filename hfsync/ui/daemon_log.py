@@ -94,21 +94,26 @@ class SyncReporter:
 
     def report(self, target: str, outcome: SyncResult | Exception) -> None:
         if isinstance(outcome, Exception):
-            self._error(target, outcome)
+            self.failed(target, outcome)
             return
-        repeats = self._failing.pop(target, None)
-        if repeats is not None:
-            self.log.info(
-                "recovered",
-                f"recovered after {repeats.count} failed sync(s)",
-                target,
-                failures=repeats.count,
-            )
+        self.succeeded(target)
         event, message, fields = describe(outcome)
         level = "debug" if event == "nothing_to_do" else "info"
         self.log.event(level, event, message, target, **fields)
 
-    def _error(self, target: str, exc: Exception) -> None:
+    def succeeded(self, target: str) -> None:
+        """Print the recovery of `target` (a target, or `source` for serve's fetch) if it was
+        failing."""
+        repeats = self._failing.pop(target, None)
+        if repeats is not None:
+            self.log.info(
+                "recovered",
+                f"recovered after {repeats.count} failure(s)",
+                target,
+                failures=repeats.count,
+            )
+
+    def failed(self, target: str, exc: Exception) -> None:
         message = error_message(exc)
         event = "conflict" if isinstance(exc, ConflictError) else "error"
         repeats = self._failing.get(target)
@@ -161,6 +166,11 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
         )
     else:
         event, message = "nothing_to_do", "nothing to do"
+    if result.attempts > 1:  # another writer committed first: planned again on its commit
+        message += f" (re-planned {result.attempts - 1} time(s): the remote moved)"
+        fields["attempts"] = result.attempts
+        if event == "nothing_to_do":
+            event = "replanned"
     if plan.conflicts:  # only under `skip`: under `abort` they raise a ConflictError instead
         paths = [op.path for op in plan.conflicts]
         message += f"; skipped {len(paths)} remote edit(s): {_some(paths)}"

@@ -1,0 +1,194 @@
+"""`hfsync serve`: follow a source git repository and sync its newest commit to every target.
+
+One loop, in the thread that calls `Server.run_until_stopped` (the main thread in the CLI): fetch
+the source branch (`SourceClone`), read the targets from that commit's config (unless a config
+path was given), sync each target from the commit (`--rev` semantics: reproducible, no working
+tree), then wait for the next poll, a webhook's wake-up or the end of a pacing wait. A webhook
+only sets a flag: deliveries arriving while a round runs make one more round, which fetches the
+newest commit, so a burst of pushes costs one sync.
+
+Replicas on several machines need nothing from each other: every commit is pinned to the head its
+plan was made on, so when another replica wrote first, this one re-plans and finds nothing left
+to do. Nothing here is fatal: a bad config in a commit, a rejected token or a failing fetch is
+reported (log, `/healthz`) and tried again on the next round.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hfsync.config.model import Config, find_config, load_config
+from hfsync.core.errors import HfsyncError
+from hfsync.core.scope import scope_for_target
+from hfsync.daemons.monitor import Monitor
+from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
+from hfsync.daemons.source_clone import SourceClone
+from hfsync.engine.sync import SyncOptions, SyncResult, Target, open_target, run_sync
+from hfsync.local.source import git_dir, read_source
+
+SETTLE = 0.5  # after a webhook, wait this long for more deliveries before fetching
+MAX_SETTLE = 5.0
+
+
+class Interrupted(Exception):
+    """A second Ctrl-C ended a sync in flight; the message says what was and was not written."""
+
+
+class Server:
+    """Keeps every target in sync with the newest commit of the source branch."""
+
+    def __init__(
+        self,
+        clone: SourceClone,
+        *,
+        config_path: Path | None,
+        poll: float,
+        monitor: Monitor,
+        on_conflict: str | None = None,
+        budget_window: float = HOUR,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clone = clone
+        self._config_path = config_path
+        self._poll = poll
+        self._monitor = monitor
+        self._on_conflict = on_conflict
+        self._budget_window = budget_window
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop_requested = False
+        self._last_delivery = 0.0
+        self._first_delivery: float | None = None
+        self._config_key: tuple[str, str] | None = None
+        self._targets: list[Target] = []
+        self.pacers: dict[str, Pacer] = {}
+        self._held: dict[str, float] = {}
+        self.syncing = False
+
+    # -- other threads ---------------------------------------------------------------------
+
+    def request_fetch(self) -> None:
+        """A webhook delivery: fetch soon. Safe from any thread."""
+        now = self._clock()
+        self._last_delivery = now
+        if self._first_delivery is None:
+            self._first_delivery = now
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End `run_until_stopped` after the sync in flight. Safe from a signal handler."""
+        self._stop_requested = True
+        self._wake.set()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run_until_stopped(self) -> None:
+        while not self._stop_requested:
+            self._wake.clear()
+            self._first_delivery = None
+            self._round()
+            self._monitor.health.set_ready()
+            self._wait()
+
+    def _wait(self) -> None:
+        """Until the next poll, the end of a pacing wait, or a settled burst of deliveries."""
+        deadline = self._clock() + self._poll
+        while not self._stop_requested:
+            now = self._clock()
+            until = min([deadline, *self._held.values()]) - now
+            if until <= 0:
+                return
+            if self._wake.wait(timeout=until):
+                if self._stop_requested:
+                    return
+                first = self._first_delivery or now
+                settled_at = min(self._last_delivery + SETTLE, first + MAX_SETTLE)
+                if self._clock() >= settled_at:
+                    return
+                self._wake.clear()
+                deadline = min(deadline, settled_at)
+
+    def _round(self) -> None:
+        try:
+            commit = self.clone.fetch()
+        except HfsyncError as exc:
+            self._monitor.fetch_failed(str(exc))
+            self._monitor.reporter.failed("source", exc)
+            return
+        self._monitor.fetch_ok()
+        self._monitor.reporter.succeeded("source")
+        try:
+            self._load_targets(commit)
+        except HfsyncError as exc:
+            for name in [t.config.name for t in self._targets] or ["config"]:
+                self._monitor.sync_done(name, exc, 0.0)
+            return
+        for target in self._targets:
+            if self._stop_requested:
+                return
+            name = target.config.name
+            now = self._clock()
+            ready = self.pacers[name].ready_at(now)
+            if ready > now:
+                self._held[name] = ready
+                continue
+            self._held.pop(name, None)
+            self._sync(target, commit)
+
+    def _sync(self, target: Target, commit: str) -> None:
+        name = target.config.name
+        started = self._clock()
+        outcome: SyncResult | Exception
+        try:
+            self.syncing = True
+            source = read_source(self.clone.directory, commit, target.scope.includes)
+            outcome = run_sync(
+                target, source, SyncOptions(rev=commit, on_conflict=self._on_conflict)
+            )
+        except KeyboardInterrupt:
+            from hfsync.daemons.watch import what_was_written
+
+            raise Interrupted(what_was_written(target)) from None
+        except Exception as exc:  # a server outlives a failed sync; the next round retries
+            outcome = exc
+        finally:
+            self.syncing = False
+        finished = self._clock()
+        pacer = self.pacers[name]
+        if isinstance(outcome, SyncResult):
+            if outcome.commit:
+                pacer.committed(finished)
+            else:
+                pacer.succeeded()
+        else:
+            wait = rate_limit_wait(outcome)
+            at = pacer.rate_limited(finished, wait) if wait is not None else pacer.failed(finished)
+            self._held[name] = at
+        self._monitor.sync_done(name, outcome, finished - started)
+
+    def _load_targets(self, commit: str) -> None:
+        """Open the targets of the config (read again only when its file changed)."""
+        root = self.clone.directory
+        path = self._config_path or find_config(root)
+        key = (str(path), path.read_text(encoding="utf-8", errors="replace"))
+        if key == self._config_key:
+            return
+        config: Config = load_config(path)
+        directory = git_dir(root)
+        targets = []
+        for target_config in config.targets:
+            scope = scope_for_target(target_config, root, config.path)
+            targets.append(open_target(target_config, scope, root, directory))
+        for target in targets:
+            name = target.config.name
+            if name not in self.pacers:
+                self.pacers[name] = Pacer(
+                    target.config.commit_budget, self._budget_window, target.config.min_interval
+                )
+                self._monitor.add_target(name, self.pacers[name])
+        self._targets, self._config_key = targets, key
+        names = ", ".join(t.config.name for t in targets)
+        self._monitor.log.info("config", f"targets from {path.name} at {commit[:12]}: {names}")
