@@ -6,11 +6,11 @@ Python keyword names (`retry_after`, `rate_limit_reset`, ...).
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 
 from werkzeug.wrappers import Response
 
+from .bodies import CONTROL_BODY_LIMIT
 from .control import Fault
 from .errors import HubError
 from .routing import Params, Route, route
@@ -31,13 +31,13 @@ def clear_requests(hub: HubState, request: HubRequest, params: Params) -> Respon
 
 
 def add_fault(hub: HubState, request: HubRequest, params: Params) -> Response:
-    body = request.json_object()
+    body = request.json_object(CONTROL_BODY_LIMIT)
     unknown = set(body) - _FAULT_FIELDS
     if unknown:
         raise HubError(400, f"Unknown fault fields: {', '.join(sorted(unknown))}")
     try:
         hub.control.add_fault(Fault(**body))
-    except (TypeError, ValueError, re.error) as error:
+    except (TypeError, ValueError) as error:
         raise HubError(400, f"Invalid fault: {error}") from error
     return json_response({})
 
@@ -48,7 +48,7 @@ def clear_faults(hub: HubState, request: HubRequest, params: Params) -> Response
 
 
 def set_commit_rate_limit(hub: HubState, request: HubRequest, params: Params) -> Response:
-    body = request.json_object()
+    body = request.json_object(CONTROL_BODY_LIMIT)
     limit, window = body.get("commits_per_hour"), body.get("window", 3600)
     if limit is not None and not (isinstance(limit, int) and limit >= 0):
         raise HubError(400, "`commits_per_hour` must be a non-negative integer or null")
@@ -59,7 +59,9 @@ def set_commit_rate_limit(hub: HubState, request: HubRequest, params: Params) ->
 
 
 def set_next_build(hub: HubState, request: HubRequest, params: Params) -> Response:
-    body = request.json_object()
+    body = request.json_object(CONTROL_BODY_LIMIT)
+    if not isinstance(body.get("error_message"), (str, type(None))):
+        raise HubError(400, "`error_message` must be a string")
     try:
         hub.control.set_next_build_result(
             f"{params['namespace']}/{params['name']}",
@@ -72,7 +74,7 @@ def set_next_build(hub: HubState, request: HubRequest, params: Params) -> Respon
 
 
 def reset(hub: HubState, request: HubRequest, params: Params) -> Response:
-    hub.reset(repos=bool(request.json_object().get("repos", False)))
+    hub.reset(repos=bool(request.json_object(CONTROL_BODY_LIMIT).get("repos", False)))
     return json_response({})
 
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from .access import readable_repo, resolve_revision, writable_repo
 from .api_spaces import start_space_build
+from .bodies import COMMIT_BODY_LIMIT, capped_lines, spooled
 from .commit_ops import (
+    Added,
     AddLfs,
     AddRegular,
-    CommitPayload,
+    Operation,
+    StoredOperation,
     apply_operations,
     clean_path,
     parse_payload,
@@ -36,8 +40,11 @@ from .upload_rules import (
     ignore_spec,
     upload_mode,
 )
-from .web import HubRequest, json_response
+from .web import HubRequest, json_response, list_field
 
+# The longest ndjson line: a regular file at the Hub's 10 MiB limit, base64-encoded, plus its
+# path. A longer line can only hold a file over the limit.
+_MAX_LINE = REGULAR_FILE_LIMIT * 4 // 3 + 64 * 1024
 STALE_PARENT_MESSAGE = (
     "The branch was updated since you opened this page. Please refresh and try again."
 )
@@ -48,9 +55,7 @@ def preupload(hub: HubState, request: HubRequest, params: Params) -> Response:
     commit = resolve_revision(repo, params["revision"])
     snapshot = repo.snapshot(commit)
     body = request.json_object()
-    files = body.get("files")
-    if not isinstance(files, list):
-        raise bad_request("`files` must be a list")
+    files = list_field(body, "files")
 
     def text_of(path: str) -> str:
         entry = snapshot.file(path)
@@ -61,13 +66,13 @@ def preupload(hub: HubState, request: HubRequest, params: Params) -> Response:
     ignored = ignore_spec(gitignore if isinstance(gitignore, str) else text_of(".gitignore"))
     answers = []
     for item in files:
-        if not isinstance(item, dict):
-            raise bad_request("Each file must be an object with `path`, `sample` and `size`")
-        path, size = clean_path(item.get("path")), item.get("size")
-        if not isinstance(size, int) or size < 0:
+        path, size, sample_text = clean_path(item.get("path")), item.get("size"), item.get("sample")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise bad_request(f"Invalid size for {path}")
+        if not isinstance(sample_text, (str, type(None))):
+            raise bad_request(f"Invalid base64 sample for {path}")
         try:
-            sample = base64.b64decode(item.get("sample") or "", validate=True)
+            sample = base64.b64decode(sample_text or "", validate=True)
         except binascii.Error as error:
             raise bad_request(f"Invalid base64 sample for {path}") from error
         answer: dict[str, Any] = {
@@ -87,11 +92,16 @@ def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
     repo = writable_repo(hub, request, params)
     key = repo.key
     hub.control.check_commit_rate(key.repo_id)
-    payload = parse_payload(request.http.get_data())
     create_pr = request.flag("create_pr")
     revision = params["revision"]
     branch_ref = _branch_ref(revision)
-    blobs = _write_blobs(hub, repo, payload)
+    # The body goes to disk and its blobs into git one line at a time: never all in memory.
+    http = request.http
+    with spooled(http.stream, COMMIT_BODY_LIMIT, http.content_length, hub.store.scratch) as body:
+        header, operations = parse_payload(capped_lines(body, _MAX_LINE, _too_large()))
+        stored, blobs = _write_blobs(hub, repo, operations)
+    if not stored:
+        raise bad_request("A commit needs at least one operation")
     author = user_identity(request.user or "")
     with repo.lock:
         head = repo.refs().get(branch_ref)
@@ -101,16 +111,16 @@ def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
         if create_pr:
             # A new `refs/pr/N` starting at the pinned parent (the PR's base) or the head.
             target_ref = _new_pr_ref(repo)
-            if payload.parent_commit:
-                parent = resolve_revision(repo, payload.parent_commit)
+            if header.parent_commit:
+                parent = resolve_revision(repo, header.parent_commit)
         else:
             target_ref = branch_ref
-            if payload.parent_commit and not head.startswith(payload.parent_commit):
+            if header.parent_commit and not head.startswith(header.parent_commit):
                 raise HubError(412, STALE_PARENT_MESSAGE)
         files = {entry.path: (entry.mode, entry.oid) for entry in repo.snapshot(parent).files()}
-        new_files = apply_operations(files, payload.operations, blobs)
+        new_files = apply_operations(files, stored, blobs)
         commit_id = repo.write_commit(
-            target_ref, parent, new_files, payload.message, author, new_ref=create_pr
+            target_ref, parent, new_files, header.message, author, new_ref=create_pr
         )
     hub.control.record_commit(key.repo_id)
     if key.repo_type == "space" and target_ref == f"refs/heads/{DEFAULT_BRANCH}":
@@ -139,29 +149,47 @@ def _new_pr_ref(repo: Repo) -> str:
     return f"refs/pr/{max(numbers, default=0) + 1}"
 
 
-def _write_blobs(hub: HubState, repo: Repo, payload: CommitPayload) -> dict[str, str]:
-    """Check every addition, then store all their blobs at once; path -> blob id."""
-    contents: dict[str, bytes] = {}
-    for operation in payload.operations:
-        if isinstance(operation, AddRegular):
-            if len(operation.content) > REGULAR_FILE_LIMIT:
-                raise bad_request(TOO_LARGE_MESSAGE)
-            contents[operation.path] = operation.content
-        elif isinstance(operation, AddLfs):
-            stored_size = hub.lfs.size(operation.oid)
-            if stored_size is None:  # or its content arrived through Xet
-                xet_file = hub.xet.file_by_sha256(operation.oid)
-                stored_size = xet_file.size if xet_file else None
-            if stored_size is None:
-                raise bad_request(
-                    f"LFS object {operation.oid} for {operation.path} was never uploaded"
-                )
-            if operation.size is not None and operation.size != stored_size:
-                raise bad_request(
-                    f"LFS object {operation.oid} has size {stored_size}, not {operation.size}"
-                )
-            contents[operation.path] = pointer_text(operation.oid, stored_size)
-    return dict(zip(contents, repo.write_blobs(list(contents.values())), strict=True))
+def _write_blobs(
+    hub: HubState, repo: Repo, operations: Iterable[Operation]
+) -> tuple[list[StoredOperation], dict[str, str]]:
+    """Check each addition and stream its blob into git; the operations with their additions as
+    `Added`, and path -> blob id."""
+    stored: list[StoredOperation] = []
+    paths: list[str] = []
+
+    def contents() -> Iterator[bytes]:
+        for operation in operations:
+            if isinstance(operation, AddRegular):
+                if len(operation.content) > REGULAR_FILE_LIMIT:
+                    raise _too_large()
+                content = operation.content
+            elif isinstance(operation, AddLfs):
+                stored_size = hub.lfs.size(operation.oid)
+                if stored_size is None:  # or its content arrived through Xet
+                    xet_file = hub.xet.file_by_sha256(operation.oid)
+                    stored_size = xet_file.size if xet_file else None
+                if stored_size is None:
+                    raise bad_request(
+                        f"LFS object {operation.oid} for {operation.path} was never uploaded"
+                    )
+                if operation.size is not None and operation.size != stored_size:
+                    raise bad_request(
+                        f"LFS object {operation.oid} has size {stored_size}, not {operation.size}"
+                    )
+                content = pointer_text(operation.oid, stored_size)
+            else:
+                stored.append(operation)
+                continue
+            stored.append(Added(operation.path))
+            paths.append(operation.path)
+            yield content
+
+    oids = repo.write_blobs(contents())
+    return stored, dict(zip(paths, oids, strict=True))
+
+
+def _too_large() -> HubError:
+    return bad_request(TOO_LARGE_MESSAGE)
 
 
 def routes() -> list[Route]:

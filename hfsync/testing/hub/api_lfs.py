@@ -15,7 +15,7 @@ from .errors import HubError, bad_request
 from .lfs_store import MULTIPART_CHUNK_SIZE, OID_PATTERN
 from .routing import Params, Route, git_routes, route
 from .state import HubState
-from .web import HubRequest, json_response
+from .web import HubRequest, json_response, list_field
 
 LFS_MIMETYPE = "application/vnd.git-lfs+json"
 UPLOAD_PREFIX = "/_lfs"
@@ -28,13 +28,16 @@ def batch(hub: HubState, request: HubRequest, params: Params) -> Response:
         raise bad_request("This test hub only supports the LFS `upload` operation")
     verify_url = f"{request.base_url}{request.raw_path.rsplit('/', 1)[0]}/verify"
     objects = [
-        _batch_answer(hub, request.base_url, item, verify_url) for item in body.get("objects") or []
+        _batch_answer(hub, request.base_url, item, verify_url)
+        for item in list_field(body, "objects")
     ]
     data = {"transfer": "basic", "objects": objects, "hash_algo": "sha256"}
     return json_response(data, mimetype=LFS_MIMETYPE)
 
 
-def _batch_answer(hub: HubState, base_url: str, item: Any, verify_url: str) -> dict[str, Any]:
+def _batch_answer(
+    hub: HubState, base_url: str, item: dict[str, Any], verify_url: str
+) -> dict[str, Any]:
     oid, size = item.get("oid"), item.get("size")
     if not (
         isinstance(oid, str) and OID_PATTERN.fullmatch(oid) and isinstance(size, int) and size >= 0
@@ -92,7 +95,10 @@ def put_part(hub: HubState, request: HubRequest, params: Params) -> Response:
 def complete(hub: HubState, request: HubRequest, params: Params) -> Response:
     upload = hub.lfs.pending(params["upload_id"])
     body = request.json_object()
-    parts = sorted(body.get("parts") or [], key=lambda part: part.get("partNumber", 0))
+    parts = list_field(body, "parts")
+    if not all(isinstance(part.get("partNumber"), int) for part in parts):
+        raise bad_request("Each part needs an integer `partNumber`")
+    parts.sort(key=lambda part: part["partNumber"])
     if body.get("oid") != upload.oid:
         raise bad_request("The completion oid does not match the upload")
     hub.lfs.complete(upload, [str(part.get("etag")) for part in parts])

@@ -70,6 +70,8 @@ def create_branch(hub: HubState, request: HubRequest, params: Params) -> Respons
     if branch.startswith("refs/") or not is_valid_ref_name(f"refs/heads/{branch}"):
         raise HubError(400, f"Invalid reference for a branch: {branch}")
     starting_point = request.json_object().get("startingPoint") or DEFAULT_BRANCH
+    if not isinstance(starting_point, str):
+        raise HubError(400, "`startingPoint` must be a revision")
     commit = resolve_revision(repo, starting_point)
     with repo.lock:
         if f"refs/heads/{branch}" in repo.refs():

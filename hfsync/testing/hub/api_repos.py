@@ -22,7 +22,7 @@ from .runtime import BuildResult
 from .snapshot import Entry
 from .state import HubState
 from .storage import DEFAULT_BRANCH, RepoExistsError, RepoMeta, hub_date
-from .web import HubRequest, json_response
+from .web import HubRequest, json_response, list_field
 
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
 
@@ -44,6 +44,10 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
     sdk = body.get("sdk")
     if repo_type == "space" and sdk not in SPACE_SDKS:
         raise HubError(400, f"Invalid Space SDK {sdk!r}: expected one of {', '.join(SPACE_SDKS)}")
+    hardware = body.get("hardware")
+    if not isinstance(hardware, (str, type(None))):
+        raise HubError(400, "`hardware` must be a string")
+    secrets, variables = _settings(body, "secrets"), _settings(body, "variables")
     require_write_access(user, can_write, key)
     url = key.web_url(request.base_url)
     # The 2.x client sends `visibility`; a "protected" Space's files are private.
@@ -52,7 +56,7 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
         private=private,
         created_at=hub_date(time.time()),
         sdk=sdk if repo_type == "space" else None,
-        hardware=body.get("hardware") if repo_type == "space" else None,
+        hardware=hardware if repo_type == "space" else None,
     )
     try:
         repo = hub.store.create(key, meta)
@@ -69,15 +73,22 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
         commit = repo.resolve(DEFAULT_BRANCH)
         assert commit is not None
         hub.runtimes.settle(key.repo_id, commit, BuildResult("NO_APP_FILE"))
-        for item in body.get("secrets") or []:
-            hub.space_settings.set_secret(
-                key.repo_id, item["key"], item["value"], item.get("description")
-            )
-        for item in body.get("variables") or []:
-            hub.space_settings.set_variable(
-                key.repo_id, item["key"], item["value"], item.get("description")
-            )
+        for item in secrets:
+            hub.space_settings.set_secret(key.repo_id, *item)
+        for item in variables:
+            hub.space_settings.set_variable(key.repo_id, *item)
     return json_response({"url": url, "name": key.repo_id, "id": key.repo_id})
+
+
+def _settings(body: dict[str, Any], name: str) -> list[tuple[str, str, str | None]]:
+    """Space secrets or variables of a create request: (key, value, description)."""
+    items = []
+    for item in list_field(body, name):
+        key, value, description = item.get("key"), item.get("value"), item.get("description")
+        if not (isinstance(key, str) and key and isinstance(value, str)):
+            raise HubError(400, f"Each of `{name}` needs a string `key` and `value`")
+        items.append((key, value, description if isinstance(description, str) else None))
+    return items
 
 
 def delete_repo(hub: HubState, request: HubRequest, params: Params) -> Response:

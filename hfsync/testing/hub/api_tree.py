@@ -13,7 +13,7 @@ from .routing import Params, Route, api_routes
 from .snapshot import Entry
 from .state import HubState
 from .storage import Repo
-from .web import HubRequest, json_response
+from .web import HubRequest, json_response, list_field
 
 # What the Hub's malware and pickle scanners report for a clean file.
 _SAFE_FILE_STATUS = {
@@ -48,12 +48,12 @@ def paths_info(hub: HubState, request: HubRequest, params: Params) -> Response:
     repo = readable_repo(hub, request, params)
     commit = resolve_revision(repo, params["revision"])
     snapshot = repo.snapshot(commit)
-    form = request.http.form
+    form = request.form()
     if form:
         paths, expand = form.getlist("paths"), form.get("expand", "").lower() == "true"
     else:
         body = request.json_object()
-        paths, expand = list(body.get("paths") or []), bool(body.get("expand"))
+        paths, expand = list_field(body, "paths", str), body.get("expand") is True
     found = [
         snapshot.by_path[path.strip("/")] for path in paths if path.strip("/") in snapshot.by_path
     ]

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 from werkzeug.wrappers import Request, Response
 
 from . import (
@@ -109,9 +110,22 @@ class HubApp:
             return route.handler(self.hub, request, params)
         except HubError as error:
             return error_response(error)
+        except HTTPException as error:
+            # werkzeug's own answers: 413 for a form over its limit, 416 for an unsatisfiable
+            # Range, 400 when the client disconnects mid-body. Answered like any Hub error.
+            return error_response(_from_werkzeug(error))
         except Exception as error:
             logger.exception("Test hub failed on %s %s", request.http.method, request.raw_path)
             return json_response({"error": f"Test hub internal error: {error!r}"}, status=500)
+
+
+def _from_werkzeug(error: HTTPException) -> HubError:
+    if isinstance(error, ClientDisconnected):
+        # The body stopped short (the client went away, or stalled past the socket timeout):
+        # a 408, which clients retry, as a load balancer in front of the Hub answers.
+        return HubError(408, "Request Timeout: the request body did not arrive in full")
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return HubError(error.code or 500, error.name, headers=headers)
 
 
 def _request_id() -> str:

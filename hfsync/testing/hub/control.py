@@ -12,7 +12,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
+
 from .errors import HubError
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is a ValueError, not a line on stderr
+_METHOD = re.compile(r"\*|[A-Za-z]{1,16}")
+_MAX_TEXT = 1000
+_MAX_TIMES = 1_000_000
+_MAX_WAIT = 86_400
+_MAX_LATENCY = 600.0
 
 BUILD_RESULTS = ("RUNNING", "BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE")
 _HOUR = 3600.0
@@ -22,7 +32,8 @@ _HOUR = 3600.0
 class Fault:
     """Misbehave on the next `times` requests whose method and path match.
 
-    `method` is an HTTP method or "*"; `path` a regex searched in the raw request path (no query).
+    `method` is an HTTP method or "*"; `path` a regex searched in the raw request path (no query),
+    matched by RE2 in linear time (no backreferences or lookarounds).
     In order: wait `latency` seconds, then drop the connection without an answer (`drop`), or
     answer `status` (plus `Retry-After: <retry_after>` and/or
     `RateLimit: "api";r=0;t=<rate_limit_reset>`), or, with neither, serve the request normally;
@@ -43,7 +54,30 @@ class Fault:
     hits: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        self._pattern = re.compile(self.path)
+        """Check every field (faults also arrive as JSON over the control endpoint)."""
+        if not isinstance(self.path, str) or len(self.path) > _MAX_TEXT:
+            raise ValueError(f"`path` must be a regex of at most {_MAX_TEXT} characters")
+        try:
+            self._pattern = re2.compile(self.path, _RE2_OPTIONS)
+        except re2.error as error:
+            raise ValueError(f"`path` is not a valid RE2 regex: {error}") from None
+        if not isinstance(self.method, str) or not _METHOD.fullmatch(self.method):
+            raise ValueError("`method` must be an HTTP method or '*'")
+        _check_int("status", self.status, 400, 599, optional=True)
+        _check_int("times", self.times, 1, _MAX_TIMES)
+        _check_int("retry_after", self.retry_after, 0, _MAX_WAIT, optional=True)
+        _check_int("rate_limit_reset", self.rate_limit_reset, 0, _MAX_WAIT, optional=True)
+        if isinstance(self.latency, bool) or not isinstance(self.latency, (int, float)):
+            raise ValueError("`latency` must be a number of seconds")
+        if not 0 <= self.latency <= _MAX_LATENCY:  # also refuses NaN
+            raise ValueError(f"`latency` must be between 0 and {_MAX_LATENCY} seconds")
+        for name in ("drop", "drop_after"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"`{name}` must be true or false")
+        if self.message is not None and not (
+            isinstance(self.message, str) and len(self.message) <= _MAX_TEXT
+        ):
+            raise ValueError(f"`message` must be a string of at most {_MAX_TEXT} characters")
         if self.status is None and not (self.drop or self.drop_after or self.latency):
             raise ValueError("A fault needs a status, drop=True, drop_after=True or a latency")
 
@@ -64,6 +98,13 @@ class Fault:
         assert self.status is not None
         message = self.message or f"Injected fault: HTTP {self.status}"
         return HubError(self.status, message, headers=self.headers())
+
+
+def _check_int(name: str, value: object, low: int, high: int, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"`{name}` must be an integer from {low} to {high}")
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ variables (a test's `GIT_DIR` or identity must not leak in), and a fixed committ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,23 +60,51 @@ def init_bare(git_dir: Path) -> None:
     run_git(git_dir, "init", "--quiet", "--bare", "--initial-branch=main", str(git_dir))
 
 
-def write_blobs(git_dir: Path, contents: Sequence[bytes]) -> list[str]:
+def write_blobs(git_dir: Path, contents: Iterable[bytes]) -> list[str]:
     """Store each content as a blob and return the SHA-1s, in order.
 
-    One `git fast-import` writes them all into a pack: a process or a loose object per blob is
-    far slower for commits of thousands of files.
+    One `git fast-import` writes them all into a pack (a process or a loose object per blob is
+    far slower for commits of thousands of files). Contents are streamed to it as `contents`
+    yields them, so a commit's files are never all in memory at once. If `contents` raises, the
+    blobs already sent stay as unreferenced objects and the error propagates.
     """
-    if not contents:
-        return []
-    stream = b"".join(
-        b"blob\nmark :%d\ndata %d\n%b\n" % (number, len(content), content)
-        for number, content in enumerate(contents, start=1)
-    )
     with tempfile.TemporaryDirectory(dir=git_dir, prefix="marks-") as scratch:
-        marks = Path(scratch) / "marks"
-        run_git(git_dir, "fast-import", "--quiet", f"--export-marks={marks}", stdin=stream)
+        marks, errors = Path(scratch) / "marks", Path(scratch) / "stderr"
+        count = 0
+        with errors.open("wb") as stderr:
+            process = subprocess.Popen(
+                [
+                    "git",
+                    f"--git-dir={git_dir}",
+                    "fast-import",
+                    "--quiet",
+                    f"--export-marks={marks}",
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=_base_env(),
+            )
+            assert process.stdin is not None
+            try:
+                for content in contents:
+                    count += 1
+                    process.stdin.write(b"blob\nmark :%d\ndata %d\n" % (count, len(content)))
+                    process.stdin.write(content)
+                    process.stdin.write(b"\n")
+            except BrokenPipeError:
+                pass  # git stopped reading: its exit status and stderr say why
+            finally:
+                with contextlib.suppress(BrokenPipeError):
+                    process.stdin.close()
+                returncode = process.wait()
+        if returncode != 0:
+            message = errors.read_text(errors="replace").strip()
+            raise GitError(f"git fast-import failed: {message}")
+        if count == 0:
+            return []
         oid_of_mark = dict(line.split() for line in marks.read_text().splitlines())
-    return [oid_of_mark[f":{number}"] for number in range(1, len(contents) + 1)]
+    return [oid_of_mark[f":{number}"] for number in range(1, count + 1)]
 
 
 def read_blob(git_dir: Path, oid: str) -> bytes:

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -137,7 +137,7 @@ class Repo:
     def read_blob(self, oid: str) -> bytes:
         return git.read_blob(self.git_dir, oid)
 
-    def write_blobs(self, contents: Sequence[bytes]) -> list[str]:
+    def write_blobs(self, contents: Iterable[bytes]) -> list[str]:
         return git.write_blobs(self.git_dir, contents)
 
     def write_commit(
