@@ -64,6 +64,24 @@ def require_identity(request: HubRequest) -> tuple[str, bool]:
     return credentials.identity.user, credentials.identity.can_write
 
 
+def require_contributor(request: HubRequest) -> str:
+    """The user of a valid write token: anyone may open discussions and pull requests on a repo
+    they can read (and upload the LFS objects of their pull requests)."""
+    user, can_write = require_identity(request)
+    if not can_write:
+        raise HubError(
+            403, "This action needs a token with the 'write' role; the token used is read-only"
+        )
+    return user
+
+
+def contributable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
+    """A repo the request may contribute a pull request to."""
+    repo = readable_repo(hub, request, params)
+    require_contributor(request)
+    return repo
+
+
 def resolve_revision(repo: Repo, revision: str) -> str:
     """The commit `revision` names in `repo`, or the Hub's `RevisionNotFound`."""
     commit = repo.resolve(revision)

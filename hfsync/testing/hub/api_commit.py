@@ -15,7 +15,12 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from .access import readable_repo, resolve_revision, writable_repo
+from .access import (
+    readable_repo,
+    require_contributor,
+    require_write_access,
+    resolve_revision,
+)
 from .api_spaces import start_space_build
 from .bodies import COMMIT_BODY_LIMIT, capped_lines, spooled
 from .commit_ops import (
@@ -28,7 +33,8 @@ from .commit_ops import (
     clean_path,
     parse_payload,
 )
-from .errors import HubError, bad_request, revision_not_found
+from .discussions import event, pr_numbers
+from .errors import HubError, bad_request, repo_not_found, revision_not_found
 from .lfs_store import pointer_text
 from .routing import Params, Route, api_routes
 from .state import HubState
@@ -89,12 +95,13 @@ def preupload(hub: HubState, request: HubRequest, params: Params) -> Response:
 
 
 def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
-    repo = writable_repo(hub, request, params)
+    repo = readable_repo(hub, request, params)
     key = repo.key
-    hub.control.check_commit_rate(key.repo_id)
     create_pr = request.flag("create_pr")
     revision = params["revision"]
     branch_ref = _branch_ref(revision)
+    user = _committer(hub, request, repo, create_pr, branch_ref)
+    hub.control.check_commit_rate(key.repo_id)
     # The body goes to disk and its blobs into git one line at a time: never all in memory.
     http = request.http
     with spooled(http.stream, COMMIT_BODY_LIMIT, http.content_length, hub.store.scratch) as body:
@@ -102,17 +109,27 @@ def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
         stored, blobs = _write_blobs(hub, repo, operations)
     if not stored:
         raise bad_request("A commit needs at least one operation")
-    author = user_identity(request.user or "")
+    author = user_identity(user)
     with repo.lock:
-        head = repo.refs().get(branch_ref)
+        refs = repo.refs()
+        head = refs.get(branch_ref)
         if head is None:
             raise revision_not_found(revision)
         parent = head
         if create_pr:
-            # A new `refs/pr/N` starting at the pinned parent (the PR's base) or the head.
-            target_ref = _new_pr_ref(repo)
+            # A new pull request: `refs/pr/N` starting at the pinned parent (its base) or the head.
             if header.parent_commit:
                 parent = resolve_revision(repo, header.parent_commit)
+            pull_request = hub.discussions.create(
+                repo.git_dir,
+                header.summary.strip() or "Pull request",
+                user,
+                pull_request=True,
+                description=header.description.strip(),
+                taken=pr_numbers(refs),
+                base=branch_ref,
+            )
+            target_ref = pull_request.ref
         else:
             target_ref = branch_ref
             if header.parent_commit and not head.startswith(header.parent_commit):
@@ -123,6 +140,7 @@ def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
             target_ref, parent, new_files, header.message, author, new_ref=create_pr
         )
     hub.control.record_commit(key.repo_id)
+    _record_pr_commit(hub, repo, target_ref, user, header.summary, commit_id)
     if key.repo_type == "space" and target_ref == f"refs/heads/{DEFAULT_BRANCH}":
         start_space_build(hub, repo, commit_id)
     web_url = key.web_url(request.base_url)
@@ -144,9 +162,36 @@ def _branch_ref(revision: str) -> str:
     return f"refs/heads/{revision}"
 
 
-def _new_pr_ref(repo: Repo) -> str:
-    numbers = [int(ref.rsplit("/", 1)[1]) for ref in repo.refs() if ref.startswith("refs/pr/")]
-    return f"refs/pr/{max(numbers, default=0) + 1}"
+def _committer(
+    hub: HubState, request: HubRequest, repo: Repo, create_pr: bool, target_ref: str
+) -> str:
+    """Who commits: the repo's owner anywhere; anyone with a write token may open a pull
+    request, and push to the pull requests they opened."""
+    identity = request.credentials.identity
+    if identity is None:
+        raise repo_not_found(401, "You must be authenticated to write to this repository")
+    if create_pr or identity.user == _pr_author(hub, repo, target_ref):
+        return require_contributor(request)
+    require_write_access(identity.user, identity.can_write, repo.key)
+    return identity.user
+
+
+def _pr_author(hub: HubState, repo: Repo, ref: str) -> str | None:
+    number = ref.removeprefix("refs/pr/")
+    if number == ref or not number.isdigit():
+        return None
+    pull_request = hub.discussions.get(repo.git_dir, int(number))
+    return pull_request.author if pull_request else None
+
+
+def _record_pr_commit(
+    hub: HubState, repo: Repo, ref: str, user: str, summary: str, commit_id: str
+) -> None:
+    """A commit to `refs/pr/N` is an event of pull request N."""
+    number = ref.removeprefix("refs/pr/")
+    if number != ref and hub.discussions.get(repo.git_dir, int(number)):
+        new = event("commit", user, {"subject": summary, "oid": commit_id})
+        hub.discussions.update(repo.git_dir, int(number), event=new)
 
 
 def _write_blobs(

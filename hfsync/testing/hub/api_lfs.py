@@ -10,7 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from .access import writable_repo
+from .access import contributable_repo
 from .errors import HubError, bad_request
 from .lfs_store import MULTIPART_CHUNK_SIZE, OID_PATTERN
 from .routing import Params, Route, git_routes, route
@@ -22,7 +22,7 @@ UPLOAD_PREFIX = "/_lfs"
 
 
 def batch(hub: HubState, request: HubRequest, params: Params) -> Response:
-    writable_repo(hub, request, params)
+    contributable_repo(hub, request, params)
     body = request.json_object()
     if body.get("operation") != "upload":
         raise bad_request("This test hub only supports the LFS `upload` operation")
@@ -68,7 +68,7 @@ def _object_error(oid: str, size: int, message: str) -> dict[str, Any]:
 
 
 def verify(hub: HubState, request: HubRequest, params: Params) -> Response:
-    writable_repo(hub, request, params)
+    contributable_repo(hub, request, params)
     body = request.json_object()
     oid, size = body.get("oid"), body.get("size")
     if not isinstance(oid, str) or not OID_PATTERN.fullmatch(oid) or hub.lfs.size(oid) != size:

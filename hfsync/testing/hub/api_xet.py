@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from .access import readable_repo, resolve_revision, writable_repo
+from .access import contributable_repo, readable_repo, resolve_revision, writable_repo
 from .api_cas import cas_url
 from .naming import RepoKey
 from .routing import Params, Route, api_routes
@@ -18,8 +18,10 @@ _PR_REVISION = "None"
 
 
 def write_token(hub: HubState, request: HubRequest, params: Params) -> Response:
-    repo = writable_repo(hub, request, params)
     revision = params["revision"]
+    # Pull requests may come from anyone with a write token (their commit checks who).
+    for_pr = request.flag("create_pr") or revision.startswith("refs/pr/")
+    repo = (contributable_repo if for_pr else writable_repo)(hub, request, params)
     if not (request.flag("create_pr") and revision == _PR_REVISION):
         resolve_revision(repo, revision)
     return _token_answer(hub, request, repo.key, revision, write=True)

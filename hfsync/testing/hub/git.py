@@ -256,3 +256,19 @@ def log(
         oid, author, timestamp, message = record.split("\x1f", 3)
         entries.append(LogEntry(oid, author, int(timestamp), message))
     return entries
+
+
+def is_ancestor(git_dir: Path, ancestor: str, descendant: str) -> bool:
+    done = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "merge-base", "--is-ancestor", ancestor, descendant],
+        capture_output=True,
+        env=_base_env(),
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def merge_tree(git_dir: Path, ours: str, theirs: str) -> str:
+    """The tree of merging two commits (git >= 2.38); `GitError` if they conflict."""
+    out = run_git(git_dir, "merge-tree", "--write-tree", "--no-messages", ours, theirs)
+    return out.decode().split()[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .auth import TokenRegistry, TokenSpec
 from .control import Control
+from .discussions import Discussions
 from .lfs_store import LfsStore
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
@@ -44,6 +45,7 @@ class HubState:
         self.control = Control()
         self.runtimes = SpaceRuntimes(self.control, build_seconds, build_polls)
         self.space_settings = SpaceSettings()
+        self.discussions = Discussions()
         self.page_size = page_size
         # Set on shutdown so that injected latencies stop waiting.
         self.stopping = threading.Event()
