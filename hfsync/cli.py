@@ -299,12 +299,15 @@ def watch(
     """
     import warnings
 
+    from hfsync.daemons.state_dir import check_checkout_writable
     from hfsync.daemons.watch import Interrupted, Watcher, stop_on_signals
+    from hfsync.local.source import git_dir
 
     # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
     # own folders in .git) is registered twice, then reuses the one watch: noise, not a problem.
     warnings.filterwarnings("ignore", "Callback with id .* already exists", RuntimeWarning)
     repo_root, config = _repo_and_config(config_path)
+    check_checkout_writable(git_dir(repo_root))
     targets = _open_targets(repo_root, config, target_name)
     monitor = _monitor(log_format, verbose, http_address)
     watcher = Watcher(

@@ -76,6 +76,17 @@ grep -q "serve" "$work/help.txt" || fail "hfsync --help does not list serve"
     'test "$(id -u)" = 10001 && ! python3 -c "import hfsync.testing" 2>/dev/null' \
     || fail "the image must run as uid 10001 and hold no test Hub"
 
+step "watch on a root-owned checkout: one clear line, exit 2"
+mkdir -p "$work/rootrepo" && git init -q "$work/rootrepo"
+printf '[[targets]]\nname = "t"\nurl = "/tmp/t.git"\ncreate = true\n' >"$work/rootrepo/hfsync.toml"
+set +e
+"${PODMAN[@]}" "${RUN[@]}" --rm -v "$work/rootrepo:/repo" "$IMAGE" watch >"$work/watch.out" 2>&1
+code=$?
+set -e
+cat "$work/watch.out"
+[[ $code == 2 ]] && grep -q -- "--user" "$work/watch.out" \
+    || fail "watch on a root-owned checkout: exit $code, no clear message"
+
 step "test Hub on the host"
 "$PYTHON" -m hfsync.testing.hub --root "$work/hub" --token hf_check@user --port 0 \
     >"$work/hub.log" 2>&1 &
