@@ -22,9 +22,11 @@ from hfsync import __version__
 from hfsync.core.errors import HfsyncError
 
 if TYPE_CHECKING:
-    from hfsync.config.model import Config
+    from hfsync.config.model import Config, TargetConfig
+    from hfsync.core.plan import Plan
     from hfsync.daemons.monitor import Monitor
     from hfsync.daemons.webhook import WebhookReceiver
+    from hfsync.engine.runner import TargetOutcome
     from hfsync.engine.sync import Target
     from hfsync.local.source import Source
 
@@ -100,6 +102,11 @@ def ls_files(
             click.echo(path)
 
 
+def verbosity_options(func: F) -> F:
+    func = click.option("-q", "--quiet", is_flag=True, help="Only results and errors.")(func)
+    return click.option("-v", "--verbose", is_flag=True, help="List every planned operation.")(func)
+
+
 @cli.command()
 @config_option
 @target_option
@@ -115,6 +122,8 @@ def ls_files(
 @click.option(
     "--wait", is_flag=True, help="Spaces: wait for the build (also: wait_for_build in the config)."
 )
+@click.option("--commit-message", help="The commit's title instead of hfsync's summary.")
+@verbosity_options
 def run(
     config_path: Path | None,
     target_name: str | None,
@@ -126,36 +135,144 @@ def run(
     force: bool,
     prune: bool,
     wait: bool,
+    commit_message: str | None,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
-    """Sync each target once: plan, back up, commit only what changed."""
-    from hfsync.engine.deploy import wait_for_build
-    from hfsync.engine.sync import SyncOptions, run_sync
-    from hfsync.ui import render
-    from hfsync.ui.github import write_job_summary
+    """Sync each target once: plan, back up, commit only what changed.
 
-    repo_root, config = _repo_and_config(config_path)
+    Every target is synced and reported, whatever happens to the others; the exit code is the
+    most severe of theirs. In GitHub Actions, also writes step outputs and a job summary.
+    """
+    from hfsync.engine.diffs import remote_edit_diffs
+    from hfsync.engine.runner import run_targets, severity
+    from hfsync.engine.sync import SyncOptions
+    from hfsync.ui import render
+    from hfsync.ui.github import write_job_summary, write_step_outputs
+    from hfsync.ui.links import source_url
+    from hfsync.ui.progress import Progress
+
+    # hfsync reports progress itself: the Hub client's own bars would write \r frames to logs.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    verbosity = 1 if verbose else (-1 if quiet else 0)
     source_rev = _source_rev(rev, worktree)
-    options = SyncOptions(
-        rev=source_rev, dry_run=dry_run, on_conflict=on_conflict, force=force, prune=prune
-    )
-    results, reports = [], []
+    outcomes: list[TargetOutcome] = []
+    source_line = "working tree" if source_rev is None else source_rev
     try:
-        for target in _open_targets(repo_root, config, target_name):
-            source = _read_source(repo_root, target, source_rev)
-            result = run_sync(target, source, options)
-            results.append(result)
-            if not as_json:
-                render.sync_result(result)
-            report = None
-            if (wait or target.config.wait_for_build) and not dry_run:
-                report = wait_for_build(target, result)
-                if report is not None and not as_json:
-                    click.echo(f"{target.config.name}: Space is {report.stage}")
-            reports.append({**result.to_dict(), "build": report.to_dict() if report else None})
-    finally:
-        write_job_summary(results)
+        repo_root, config = _repo_and_config(config_path)
+        source_line = _source_line(repo_root, source_rev)
+        chosen = config.selected(target_name)
+        if not as_json and not quiet:
+            click.echo(f"source: {source_line}")
+        with Progress(quiet=quiet or as_json) as progress:
+            shown: set[str] = set()
+
+            def before_write(target: Target, source: Source, plan: Plan) -> None:
+                progress.done()
+                if not as_json:
+                    render.plan(target.config.name, plan, verbosity)
+                    shown.add(target.config.name)
+
+            options = SyncOptions(
+                rev=source_rev,
+                dry_run=dry_run,
+                on_conflict=on_conflict,
+                force=force,
+                prune=prune,
+                commit_message=commit_message,
+                source_url=source_url(_head_sha(repo_root, source_rev), os.environ),
+                before_write=before_write,
+                progress=progress,
+            )
+
+            def started(target: TargetConfig) -> None:
+                where = f"git {target.url}" if target.url else f"{target.repo_type} {target.repo}"
+                progress(f"planning {where}")
+
+            def finished(outcome: TargetOutcome) -> None:
+                progress.done()
+                outcome.plan_shown = outcome.name in shown
+                if as_json:
+                    return
+                if outcome.error is not None:
+                    render.outcome_error(outcome, verbosity)
+                    return
+                assert outcome.result is not None
+                render.sync_result(outcome.result, verbosity)
+                if outcome.build is not None:
+                    click.echo(f"{outcome.name}: Space is {outcome.build.stage}")
+
+            outcomes = run_targets(
+                chosen,
+                lambda target: _open_target(repo_root, config, target),
+                lambda target: _read_source(repo_root, target, source_rev),
+                options,
+                wait=wait,
+                on_start=started,
+                on_outcome=finished,
+                remote_edits=remote_edit_diffs,
+            )
+    except HfsyncError as exc:
+        write_job_summary(source_line, outcomes, str(exc))
+        if as_json:
+            _print_json(_run_document(source_line, outcomes, exc.exit_code, str(exc)))
+            raise SystemExit(exc.exit_code) from None
+        raise
+    code = severity(o.exit_code for o in outcomes)
+    write_step_outputs(outcomes)
+    write_job_summary(source_line, outcomes)
     if as_json:
-        click.echo(json.dumps(reports, indent=2))
+        _print_json(_run_document(source_line, outcomes, code, None))
+    _annotate(outcomes)
+    if code:
+        raise SystemExit(code)
+
+
+def _run_document(
+    source: str, outcomes: list[TargetOutcome], code: int, error: str | None
+) -> dict[str, object]:
+    """The one JSON document of a run: every target, errors included."""
+    from hfsync.ui.links import commit_url
+
+    targets = []
+    for outcome in outcomes:
+        entry: dict[str, object] = {"target": outcome.name, "exit_code": outcome.exit_code}
+        if outcome.result is not None:
+            entry.update(outcome.result.to_dict())
+            entry["commit_url"] = commit_url(outcome.config, outcome.target, outcome.result.commit)
+        elif outcome.plan is not None:
+            entry["plan"] = outcome.plan.to_dict()
+        entry["build"] = outcome.build.to_dict() if outcome.build else None
+        entry["error"] = None if outcome.error is None else _error_dict(outcome.error)
+        entry["diffs"] = outcome.diffs
+        targets.append(entry)
+    return {
+        "source": source,
+        "exit_code": code,
+        "error": None if error is None else {"message": error},
+        "targets": targets,
+    }
+
+
+def _error_dict(error: Exception) -> dict[str, object]:
+    message = str(error) if isinstance(error, HfsyncError) else f"unexpected error: {error!r}"
+    found = [str(f) for f in getattr(error, "findings", ())]
+    return {"type": type(error).__name__, "message": message, "findings": found}
+
+
+def _print_json(document: object) -> None:
+    click.echo(json.dumps(document, indent=2))
+
+
+def _annotate(outcomes: list[TargetOutcome]) -> None:
+    """In GitHub Actions: each failed target as an error annotation on the run's page."""
+    from hfsync.ui.github import error_annotation, in_github_actions
+
+    if not in_github_actions():
+        return
+    for outcome in outcomes:
+        if outcome.error is not None:
+            click.echo(error_annotation(f"{outcome.name}: {outcome.error}"))
 
 
 @cli.command()
@@ -164,12 +281,18 @@ def run(
 @click.option("--rev", help="Compare the files of this commit (default in CI: HEAD).")
 @click.option("--worktree", is_flag=True, help="Compare the working tree (default outside CI).")
 @json_option
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a target differs from the source, 3 on remote edits (a CI drift check).",
+)
 def status(
     config_path: Path | None,
     target_name: str | None,
     rev: str | None,
     worktree: bool,
     as_json: bool,
+    exit_code: bool,
 ) -> None:
     """Show what a sync would do, and remote edits as diffs; write nothing."""
     from hfsync.core.plan import Policy
@@ -179,10 +302,11 @@ def status(
 
     repo_root, config = _repo_and_config(config_path)
     source_rev = _source_rev(rev, worktree)
-    reports = []
+    reports, plans = [], []
     for target in _open_targets(repo_root, config, target_name):
         source = _read_source(repo_root, target, source_rev)
         plan = snapshot(target, source, Policy(on_conflict=target.config.on_conflict)).plan
+        plans.append(plan)
         diffs = remote_edit_diffs(target, source, plan)
         if as_json:
             reports.append({"target": target.config.name, "plan": plan.to_dict(), "diffs": diffs})
@@ -190,6 +314,10 @@ def status(
             render.status(target.config.name, plan, diffs)
     if as_json:
         click.echo(json.dumps(reports, indent=2))
+    if exit_code and any(plan.conflicts for plan in plans):
+        raise SystemExit(3)
+    if exit_code and any(plan.has_changes for plan in plans):
+        raise SystemExit(1)
 
 
 @cli.command()
@@ -515,6 +643,15 @@ def _load_config(repo_root: Path, config_path: Path | None) -> Config:
     return load_config(config_path if config_path is not None else find_config(repo_root))
 
 
+def _open_target(repo_root: Path, config: Config, target: TargetConfig) -> Target:
+    from hfsync.core.scope import scope_for_target
+    from hfsync.engine.sync import open_target
+    from hfsync.local.source import git_dir
+
+    scope = scope_for_target(target, repo_root, config.path)
+    return open_target(target, scope, repo_root, git_dir(repo_root))
+
+
 def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Target]:
     from hfsync.core.scope import scope_for_target
     from hfsync.engine.sync import open_target
@@ -539,7 +676,33 @@ def _source_rev(rev: str | None, worktree: bool) -> str | None:
         return rev
     if worktree:
         return None
-    return "HEAD" if os.environ.get("CI") else None
+    return "HEAD" if in_ci() else None
+
+
+def in_ci() -> bool:
+    """`CI` set to anything but empty, 0, false or no (CI=false must not switch the source)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _head_sha(repo_root: Path, rev: str | None) -> str | None:
+    """The commit `rev` names, or None (the working tree; a bad name is reported later)."""
+    import subprocess
+
+    if rev is None or rev.startswith("-"):
+        return None
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() or None
+
+
+def _source_line(repo_root: Path, rev: str | None) -> str:
+    """'HEAD 1a2b3c4' or 'working tree': every run says what it reads."""
+    sha = _head_sha(repo_root, rev)
+    return "working tree" if rev is None else f"{rev} {(sha or '')[:7]}".strip()
 
 
 def _report_error(message: str) -> None:
@@ -560,7 +723,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        hint = ""
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            hint = f" (see '{exc.ctx.command_path} --help')"
+        _report_error(exc.format_message() + hint)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("hfsync: aborted", err=True)

@@ -6,6 +6,11 @@ wrong and how to fix it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
+
 
 class HfsyncError(Exception):
     """Root of every error hfsync reports to the user. Unexpected: exit code 1."""
@@ -30,15 +35,20 @@ class TooManyDeletesError(HfsyncError):
 
     exit_code = 2
 
+    def __init__(self, message: str, plan: Plan | None = None) -> None:
+        super().__init__(message)
+        self.plan = plan  # the blocked plan, so that a dry run can still print it
+
 
 class ConflictError(HfsyncError):
     """Remote edits block the sync under policy `abort`; nothing was written: exit code 3."""
 
     exit_code = 3
 
-    def __init__(self, message: str, paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, paths: tuple[str, ...] = (), plan: Plan | None = None) -> None:
         super().__init__(message)
         self.paths = paths
+        self.plan = plan  # the blocked plan, so that a dry run can still print it
 
 
 class RemoteError(HfsyncError):
@@ -68,3 +78,16 @@ class BuildFailedError(HfsyncError):
     """A Space build or start failed after the sync: exit code 5."""
 
     exit_code = 5
+
+
+class ValidationError(HfsyncError):
+    """Files about to be uploaded fail a check (a secret, a size, a Space config): exit code 2.
+
+    `findings` name each file and line; nothing was written.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.findings = findings

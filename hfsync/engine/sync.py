@@ -41,6 +41,10 @@ class Target:
     state: TargetState
 
 
+def _quiet(message: str) -> None:
+    """The default progress report: nothing."""
+
+
 @dataclass(frozen=True)
 class SyncOptions:
     rev: str | None = None
@@ -48,6 +52,11 @@ class SyncOptions:
     on_conflict: str | None = None
     force: bool = False
     prune: bool = False
+    commit_message: str | None = None  # the commit's title instead of hfsync's summary
+    source_url: str | None = None  # recorded as HFSync-Source-Url (a CI run or commit page)
+    # Called with the plan after the plan checks and before any write; raises to stop the run.
+    before_write: Callable[[Target, Source, Plan], None] | None = None
+    progress: Callable[[str], None] = _quiet  # phases, one line each ("uploading 3 files, 2 MB")
 
 
 @dataclass(frozen=True)
@@ -144,10 +153,13 @@ def run_sync(
         plan = snap.plan
         check_plan(plan, target.config.max_delete, options.force)
         result = SyncResult(target.config.name, source.label, plan, dry_run=options.dry_run)
+        if options.before_write is not None:
+            options.before_write(target, source, plan)
         if options.dry_run or not plan.has_changes:
             return result
+        options.progress(describe_change(plan))
         backup, pruned = take_backup(target, snap.head, now())
-        title, body = _message(target, source, plan)
+        title, body = _message(target, source, plan, options)
         change = Change(
             uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
             deletes=tuple(op.path for op in plan.deletes),
@@ -181,13 +193,34 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
             f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
             "repository ('hfsync status' shows the diff) or use --on-conflict skip|overwrite",
             paths,
+            plan=plan,
         )
     deletes = len(plan.deletes)
     if deletes > max_delete and not force:
         raise TooManyDeletesError(
             f"the plan deletes {deletes} files, more than max_delete = {max_delete}; "
-            "check the filter, or pass --force to delete them"
+            "check the filter, or pass --force to delete them",
+            plan=plan,
         )
+
+
+def describe_change(plan: Plan) -> str:
+    """The phase line before a write: 'uploading 501 files, 52.0 MB' (and the deletions)."""
+    uploads = [op.local for op in plan.uploads if op.local is not None]
+    size = sum(file.size for file in uploads)
+    text = f"uploading {len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
+    if plan.deletes:
+        text += f"; deleting {len(plan.deletes)}"
+    return text
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
 
 
 def take_backup(
@@ -251,7 +284,7 @@ def _fill_sha256_for_lfs(
     return bool(needed)
 
 
-def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:
+def _message(target: Target, source: Source, plan: Plan, options: SyncOptions) -> tuple[str, str]:
     uploads, deletes = plan.uploads, plan.deletes
     parts = []
     if uploads:
@@ -270,4 +303,9 @@ def _message(target: Target, source: Source, plan: Plan) -> tuple[str, str]:
         scope=target.scope.spec,
         kept=plan.kept_base(),
     )
-    return commit_message(summary, details, record, uuid.uuid4().hex)
+    title, body = commit_message(
+        options.commit_message or summary, details, record, uuid.uuid4().hex
+    )
+    if options.source_url:
+        body += f"HFSync-Source-Url: {options.source_url}\n"
+    return title, body

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from hfsync.core.errors import ConflictError, HfsyncError
 from hfsync.core.plan import Action
@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from hfsync.core.backups import Backup
     from hfsync.core.plan import Operation, Plan
     from hfsync.engine.rollback import RollbackResult
+    from hfsync.engine.runner import TargetOutcome
     from hfsync.engine.sync import SyncResult
-
-_STYLES = {"upload": "green", "delete": "red", "conflict": "bold yellow", "keep": "dim"}
 
 
 def _console() -> Console:
@@ -30,18 +29,6 @@ def _shown(plan: Plan) -> list[Operation]:
     return [op for op in plan.operations if op.action is not Action.KEEP]
 
 
-def plan_table(plan: Plan) -> Table:
-    table = Table(show_edge=False, pad_edge=False, box=None)
-    table.add_column("action")
-    table.add_column("path")
-    table.add_column("reason", style="dim")
-    for op in _shown(plan):
-        style = _STYLES.get(op.action.value, "")
-        # Text, not markup: a path such as `app/[id].py` must print as it is.
-        table.add_row(Text(op.action.value, style=style), Text(op.path), Text(op.reason))
-    return table
-
-
 def _summary(plan: Plan) -> str:
     kept = len(plan.of(Action.KEEP))
     return (
@@ -52,34 +39,66 @@ def _summary(plan: Plan) -> str:
     )
 
 
-def sync_result(result: SyncResult) -> None:
-    console = _console()
+ROWS_BY_DEFAULT = 10  # more rows only with -v: a first sync of thousands of files stays short
+
+
+def plan_rows(plan: Plan, verbosity: int) -> list[str]:
+    """The plan's operations as plain lines (never truncated, whatever the width): none with
+    -q, the first ROWS_BY_DEFAULT by default, every one with -v."""
+    shown = _shown(plan)
+    if verbosity < 0:
+        return []
+    limit = len(shown) if verbosity > 0 else ROWS_BY_DEFAULT
+    rows = [f"  {op.action.value:<8} {op.path}  ({op.reason})" for op in shown[:limit]]
+    if len(shown) > limit:
+        rows.append(f"  ... and {len(shown) - limit} more (-v lists them all)")
+    return rows
+
+
+def plan_lines(target: str, plan: Plan, verbosity: int = 0) -> list[str]:
+    """A summary line, then the rows `verbosity` asks for."""
+    return [f"{target}: {_summary(plan)}", *plan_rows(plan, verbosity)]
+
+
+def plan(target: str, planned: Plan, verbosity: int = 0) -> None:
+    """A plan as text, before anything is written: its summary line and rows (a GitHub Actions
+    log folds the rows into a group)."""
+    from hfsync.ui.github import group
+
+    lines = plan_lines(target, planned, verbosity)
+    click.echo(lines[0])
+    if len(lines) > 1:
+        with group(f"{target}: plan ({len(_shown(planned))} operations)"):
+            for line in lines[1:]:
+                click.echo(line)
+
+
+def sync_result(result: SyncResult, verbosity: int = 0) -> None:
+    """What a sync wrote (its plan was printed before it wrote)."""
     plan = result.plan
-    console.print(f"[bold]{result.target}[/]: {_summary(plan)}")
-    if _shown(plan):
-        console.print(plan_table(plan))
     if result.dry_run:
-        console.print("dry run: nothing written")
+        click.echo(f"{result.target}: dry run: nothing written")
     elif result.commit:
-        console.print(
-            f"committed {result.commit[:12]}; backup {result.backup or '(none: new branch)'}"
+        click.echo(
+            f"{result.target}: committed {result.commit[:12]}; "
+            f"backup {result.backup or '(none: new branch)'}"
         )
-        for name in result.pruned_backups:
-            console.print(f"pruned old backup {name}", style="dim")
+        if verbosity >= 0:
+            for name in result.pruned_backups:
+                click.echo(f"{result.target}: pruned old backup {name}")
     else:
-        console.print("nothing to do")
+        click.echo(f"{result.target}: nothing to do")
     if plan.conflicts and plan.policy.on_conflict == "skip":
-        console.print(
-            f"[yellow]skipped {len(plan.conflicts)} remote edit(s); they stay flagged until "
-            "brought into the repository or overwritten[/]"
+        click.echo(
+            f"{result.target}: skipped {len(plan.conflicts)} remote edit(s); they stay flagged "
+            "until brought into the repository or overwritten"
         )
 
 
-def status(target: str, plan: Plan, diffs: list[str]) -> None:
+def status(target: str, plan: Plan, diffs: list[str], verbosity: int = 0) -> None:
+    for line in plan_lines(target, plan, max(verbosity, 0) if plan.conflicts else verbosity):
+        click.echo(line)
     console = _console()
-    console.print(f"[bold]{target}[/]: {_summary(plan)}")
-    if _shown(plan):
-        console.print(plan_table(plan))
     for diff in diffs:
         console.out(diff, end="" if diff.endswith("\n") else "\n", highlight=False)
 
@@ -133,3 +152,15 @@ def watch_line(target: str, outcome: SyncResult | Exception) -> str:
         line += f"; skipped {len(paths)} remote edit(s): " + ", ".join(paths[:10])
         line += " ..." if len(paths) > 10 else ""
     return line
+
+
+def outcome_error(outcome: TargetOutcome, verbosity: int = 0) -> None:
+    """A target that failed: its plan when there was one (a blocked dry run shows what it would
+    have done), then the reason on stderr, naming the target; validation findings one a line."""
+    if outcome.plan is not None and not outcome.plan_shown:
+        plan(outcome.name, outcome.plan, verbosity)
+    error = outcome.error
+    message = str(error) if isinstance(error, HfsyncError) else f"unexpected error: {error!r}"
+    click.echo(f"hfsync: error: {outcome.name}: {message}", err=True)
+    for finding in getattr(error, "findings", ()):
+        click.echo(f"  {finding}", err=True)

@@ -57,7 +57,7 @@ class Project:
     def plan(self, *args: str, cwd: Path | None = None) -> dict[str, object]:
         done = self.hfsync("run", "--dry-run", "--json", *args, cwd=cwd)
         assert done.returncode == 0, done.stdout + done.stderr
-        return json.loads(done.stdout)[0]["plan"]
+        return json.loads(done.stdout)["targets"][0]["plan"]
 
 
 @pytest.fixture(params=["git", "hub"])
