@@ -197,8 +197,8 @@ def run(
                 if outcome.error is not None:
                     render.outcome_error(outcome, verbosity)
                     return
-                assert outcome.result is not None
-                render.sync_result(outcome.result, verbosity)
+                if outcome.result is not None:
+                    render.sync_result(outcome.result, verbosity)
                 if outcome.build is not None:
                     click.echo(f"{outcome.name}: Space is {outcome.build.stage}")
 
@@ -261,18 +261,21 @@ def _error_dict(error: Exception) -> dict[str, object]:
 
 
 def _print_json(document: object) -> None:
-    click.echo(json.dumps(document, indent=2))
+    from hfsync.core.redact import redact
+
+    click.echo(redact(json.dumps(document, indent=2)))
 
 
 def _annotate(outcomes: list[TargetOutcome]) -> None:
     """In GitHub Actions: each failed target as an error annotation on the run's page."""
+    from hfsync.core.redact import redact
     from hfsync.ui.github import error_annotation, in_github_actions
 
     if not in_github_actions():
         return
     for outcome in outcomes:
         if outcome.error is not None:
-            click.echo(error_annotation(f"{outcome.name}: {outcome.error}"))
+            click.echo(error_annotation(redact(f"{outcome.name}: {outcome.error}")))
 
 
 @cli.command()
@@ -690,8 +693,9 @@ def _head_sha(repo_root: Path, rev: str | None) -> str | None:
 
     if rev is None or rev.startswith("-"):
         return None
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+    # git from PATH, an argument list (no shell); `rev` cannot be an option (checked above).
+    done = subprocess.run(  # noqa: S603
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],  # noqa: S607
         cwd=repo_root,
         capture_output=True,
         text=True,

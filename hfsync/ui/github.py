@@ -82,9 +82,11 @@ def write_step_outputs(outcomes: list[TargetOutcome]) -> None:
     path = os.environ.get("GITHUB_OUTPUT")
     if not in_github_actions() or not path:
         return
+    from hfsync.core.redact import redact
+
     with open(path, "a", encoding="utf-8") as handle:
         for key, value in outputs(outcomes).items():
-            handle.write(f"{key}={value.replace(chr(10), ' ')}\n")
+            handle.write(f"{key}={redact(value).replace(chr(10), ' ')}\n")
 
 
 def write_job_summary(source: str, outcomes: list[TargetOutcome], error: str | None = None) -> None:
@@ -93,8 +95,10 @@ def write_job_summary(source: str, outcomes: list[TargetOutcome], error: str | N
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not in_github_actions() or not path:
         return
+    from hfsync.core.redact import redact
+
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(summary_markdown(source, outcomes, error))
+        handle.write(redact(summary_markdown(source, outcomes, error)))
 
 
 def summary_markdown(source: str, outcomes: list[TargetOutcome], error: str | None) -> str:
@@ -133,7 +137,8 @@ def _result_word(outcome: TargetOutcome) -> str:
     if outcome.error is not None:
         return f"error (exit {outcome.exit_code})"
     result = outcome.result
-    assert result is not None
+    if result is None:
+        return "not run"
     if result.dry_run:
         return "dry run"
     if result.commit:

@@ -61,6 +61,9 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         """Announce a phase: one line now, then periodic reminders while it lasts."""
+        from hfsync.core.redact import redact
+
+        message = redact(message)
         with self._lock:
             self._phase = message
             self._since = time.monotonic()

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from hfsync.core.errors import ConflictError, HfsyncError
 from hfsync.core.plan import Action
+from hfsync.core.redact import redact
 
 if TYPE_CHECKING:
     from hfsync.core.backups import Backup
@@ -161,6 +162,6 @@ def outcome_error(outcome: TargetOutcome, verbosity: int = 0) -> None:
         plan(outcome.name, outcome.plan, verbosity)
     error = outcome.error
     message = str(error) if isinstance(error, HfsyncError) else f"unexpected error: {error!r}"
-    click.echo(f"hfsync: error: {outcome.name}: {message}", err=True)
+    click.echo(redact(f"hfsync: error: {outcome.name}: {message}"), err=True)
     for finding in getattr(error, "findings", ()):
-        click.echo(f"  {finding}", err=True)
+        click.echo(redact(f"  {finding}"), err=True)
