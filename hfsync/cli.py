@@ -22,7 +22,7 @@ from hfsync import __version__
 from hfsync.core.errors import HfsyncError
 
 if TYPE_CHECKING:
-    from hfsync.config.model import Config, TargetConfig
+    from hfsync.config.model import Config, NotifyConfig, TargetConfig
     from hfsync.core.plan import Plan
     from hfsync.daemons.monitor import Monitor
     from hfsync.daemons.webhook import WebhookReceiver
@@ -151,6 +151,7 @@ def run(
     from hfsync.ui.github import write_job_summary, write_step_outputs
     from hfsync.ui.links import source_url
     from hfsync.ui.progress import Progress
+    from hfsync.validate import validate
 
     # hfsync reports progress itself: the Hub client's own bars would write \r frames to logs.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -172,6 +173,9 @@ def run(
                 if not as_json:
                     render.plan(target.config.name, plan, verbosity)
                     shown.add(target.config.name)
+                if plan.uploads or plan.deletes:
+                    progress(f"{target.config.name}: checking {len(plan.uploads)} file(s)")
+                validate(target, source, plan)
 
             options = SyncOptions(
                 rev=source_rev,
@@ -192,7 +196,9 @@ def run(
             def finished(outcome: TargetOutcome) -> None:
                 progress.done()
                 outcome.plan_shown = outcome.name in shown
-                if as_json:
+                if as_json:  # the JSON document has it all; stderr still says what failed
+                    if outcome.error is not None:
+                        render.error_line(outcome)
                     return
                 if outcome.error is not None:
                     render.outcome_error(outcome, verbosity)
@@ -216,16 +222,31 @@ def run(
         write_job_summary(source_line, outcomes, str(exc))
         if as_json:
             _print_json(_run_document(source_line, outcomes, exc.exit_code, str(exc)))
+            _report_error(str(exc))
             raise SystemExit(exc.exit_code) from None
         raise
     code = severity(o.exit_code for o in outcomes)
     write_step_outputs(outcomes)
     write_job_summary(source_line, outcomes)
+    _notify(config.notify, source_line, outcomes, dry_run)
     if as_json:
         _print_json(_run_document(source_line, outcomes, code, None))
     _annotate(outcomes)
     if code:
         raise SystemExit(code)
+
+
+def _notify(
+    settings: NotifyConfig, source: str, outcomes: list[TargetOutcome], dry_run: bool
+) -> None:
+    """Send the configured notifications; a failure to send is a warning, never an exit code."""
+    from hfsync.core.redact import redact
+    from hfsync.ui.notify import send
+
+    if dry_run:
+        return
+    for warning in send(settings, source, outcomes, os.environ):
+        click.echo(redact(f"hfsync: warning: {warning}"), err=True)
 
 
 def _run_document(
@@ -276,6 +297,49 @@ def _annotate(outcomes: list[TargetOutcome]) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             click.echo(error_annotation(redact(f"{outcome.name}: {outcome.error}")))
+
+
+@cli.command()
+@config_option
+@target_option
+@click.option("--rev", help="Check the files of this commit (default in CI: HEAD).")
+@click.option("--worktree", is_flag=True, help="Check the working tree (default outside CI).")
+@json_option
+def check(
+    config_path: Path | None,
+    target_name: str | None,
+    rev: str | None,
+    worktree: bool,
+    as_json: bool,
+) -> None:
+    """Check what a sync would upload, and write nothing: secrets, sizes, the Space's README
+    configuration, paths the Hub refuses. Exit 2 when anything is found (`run` checks too)."""
+    from hfsync.core.plan import Policy
+    from hfsync.core.redact import redact
+    from hfsync.engine.sync import snapshot
+    from hfsync.validate import findings_for
+
+    repo_root, config = _repo_and_config(config_path)
+    source_rev = _source_rev(rev, worktree)
+    reports, total = [], 0
+    for target in _open_targets(repo_root, config, target_name):
+        source = _read_source(repo_root, target, source_rev)
+        plan = snapshot(target, source, Policy(on_conflict="skip")).plan
+        found = findings_for(target, source, plan, full=True)
+        total += len(found)
+        reports.append({"target": target.config.name, "findings": [f.to_dict() for f in found]})
+        if not as_json:
+            checked = len(plan.uploads)
+            click.echo(
+                f"{target.config.name}: {checked} file(s) to upload checked, "
+                f"{len(found)} problem(s)"
+            )
+            for finding in found:
+                click.echo(redact(f"hfsync: error: {target.config.name}: {finding}"), err=True)
+    if as_json:
+        _print_json({"problems": total, "targets": reports})
+    if total:
+        raise SystemExit(EXIT_USAGE)
 
 
 @cli.command()

@@ -271,7 +271,9 @@ def run_cli(repo: Path, hub: TestHub, token: str | None) -> tuple[int, str]:
     output = done.stdout + done.stderr
     if token:
         assert token not in output
-    return done.returncode, done.stderr.strip()
+    # stderr also announces phases ("planning ..."); the error is the lines hfsync: starts
+    errors = [line for line in done.stderr.splitlines() if line.startswith("hfsync:")]
+    return done.returncode, "\n".join(errors)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +58,9 @@ class TargetConfig(BaseModel):
     build_timeout: float = Field(default=900.0, gt=0)
     commit_budget: int = Field(default=100, ge=1)
     min_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    # Checks before upload (hfsync/validate): deliberate exceptions, as "CHECK:PATTERN".
+    allow: list[str] = Field(default_factory=list)
+    max_file_mb: float = Field(default=1000.0, gt=0, allow_inf_nan=False)
 
     @field_validator("name")
     @classmethod
@@ -75,6 +78,19 @@ class TargetConfig(BaseModel):
             not _REPO_ID_RE.match(value) or ".." in value or "--" in value or value.endswith(".git")
         ):
             raise ValueError("must be a Hub repo id such as 'owner/name'")
+        return value
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, value: list[str]) -> list[str]:
+        from hfsync.validate import CHECKS
+
+        for entry in value:
+            check, colon, pattern = entry.partition(":")
+            if check not in CHECKS or not colon or not pattern:
+                raise ValueError(
+                    f"{entry!r}: write 'CHECK:PATTERN' with CHECK one of {', '.join(CHECKS)}"
+                )
         return value
 
     @field_validator("branch")
@@ -114,12 +130,38 @@ class TargetConfig(BaseModel):
         return self
 
 
+NotifyEvent = Literal["failure", "conflict", "build_failed", "rollback", "success"]
+DEFAULT_EVENTS: tuple[NotifyEvent, ...] = ("failure", "conflict", "build_failed", "rollback")
+
+
+class NotifyConfig(BaseModel):
+    """`[notify]`: apprise URLs, read from the environment variables named here (a URL holds
+    credentials, so never the file), and the events that send a message."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    urls_from_env: list[str] = Field(default_factory=list)
+    events: list[NotifyEvent] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+
+    @field_validator("urls_from_env")
+    @classmethod
+    def _variables(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(
+                    f"{name[:60]!r} is not an environment variable name: name the variable "
+                    "that holds the apprise URL (e.g. 'HFSYNC_NOTIFY_URL'), not the URL"
+                )
+        return value
+
+
 class ConfigFile(BaseModel):
-    """The whole file: a list of targets."""
+    """The whole file: a list of targets, and notifications."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     targets: list[TargetConfig] = Field(min_length=1)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @model_validator(mode="after")
     def _unique_names(self) -> ConfigFile:
@@ -136,6 +178,7 @@ class Config:
 
     path: Path
     targets: tuple[TargetConfig, ...]
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def target(self, name: str | None) -> TargetConfig:
         """The target called `name`; without a name, the only target (an error if several)."""
@@ -190,7 +233,7 @@ def load_config(path: Path) -> Config:
         parsed = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {_describe(exc, prefix)}") from None
-    return Config(path=path, targets=tuple(parsed.targets))
+    return Config(path=path, targets=tuple(parsed.targets), notify=parsed.notify)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -238,4 +281,6 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> str:
     model: type[BaseModel] = TargetConfig if "targets" in loc and len(loc) > 2 else ConfigFile
+    if loc[:1] == ("notify",) and len(loc) > 1:
+        model = NotifyConfig
     return ", ".join(model.model_fields)

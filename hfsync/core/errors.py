@@ -80,6 +80,10 @@ class BuildFailedError(HfsyncError):
     exit_code = 5
 
 
+class RolledBackError(BuildFailedError):
+    """The Space's build failed and the backup was restored (`rollback_on_failure`): exit 5."""
+
+
 class ValidationError(HfsyncError):
     """Files about to be uploaded fail a check (a secret, a size, a Space config): exit code 2.
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hfsync.core.errors import BuildFailedError, RemoteError
+from hfsync.core.errors import BuildFailedError, RemoteError, RolledBackError
 from hfsync.engine.rollback import rollback
 from hfsync.engine.sync import SyncResult, Target
 
@@ -52,7 +52,7 @@ def wait_for_build(target: Target, result: SyncResult) -> BuildReport | None:
     restored = rollback(target, result.backup)
     after = _settled_stage(remote, config.build_timeout)
     commit = restored.commit[:12] if restored.commit else "no change"
-    raise BuildFailedError(
+    raise RolledBackError(
         f"{failed}; rolled back to {result.backup} ({commit}): the Space is {after} again"
     )
 

@@ -62,6 +62,7 @@ class GitRemote:
         self.description = f"{redact(self.url)} (branch {branch})"
         self._ns = f"refs/hfsync/{target}"
         self._git: Git = Git(str(repo_root))
+        self._git.update_environment(**NEVER_PROMPT)
         self._modes: dict[str, str] = {}
         self._trees: dict[str, dict[str, RemoteFile]] = {}
         if is_local_path(self.url) and not Path(self.url).exists():
@@ -227,6 +228,8 @@ class GitRemote:
                 raise RemoteMovedError(
                     f"{self.description} moved while hfsync was writing"
                 ) from None
+            if needs_credentials(exc):
+                raise RemoteError(credentials_message(self.url)) from None
             raise RemoteError(f"push to {self.description} failed: {_last_line(exc)}") from None
         self._run("update-ref", f"{self._ns}/head", commit)
 
@@ -277,12 +280,44 @@ class GitRemote:
                 start_new_session=detached,
             )
         except GitCommandError as exc:
+            if needs_credentials(exc):
+                raise RemoteError(credentials_message(self.url)) from None
             raise RemoteError(
                 f"git {args[0]} on {self.description} failed: {_last_line(exc)}"
             ) from None
         # GitPython returns str here; this narrows its untyped result.
         assert isinstance(out, str)  # noqa: S101
         return out
+
+
+# git must never wait for a person: no terminal prompt, no credential-manager dialog, no ssh
+# passphrase or host-key question (each fails at once instead, and hfsync says what to do).
+NEVER_PROMPT = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GCM_INTERACTIVE": "never",
+    "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"),
+}
+_CREDENTIAL_SIGNS = (
+    "terminal prompts disabled",
+    "could not read Username",
+    "could not read Password",
+    "Authentication failed",
+    "Permission denied (publickey",
+)
+
+
+def needs_credentials(exc: Any) -> bool:
+    """True when git failed because the remote wants credentials it was not given."""
+    text = str(exc.stderr or "")
+    return any(sign in text for sign in _CREDENTIAL_SIGNS)
+
+
+def credentials_message(url: str) -> str:
+    return (
+        f"git needs credentials for {redact(url)}: give git a credential helper "
+        "('git config --global credential.helper ...') or an ssh key, or a token in the URL "
+        "from a secret; hfsync never prompts"
+    )
 
 
 def _last_line(exc: Any) -> str:

@@ -13,8 +13,15 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
         RevisionNotFoundError,
     )
 
+    needs_token = (
+        f"writing to {where} needs a token: set HF_TOKEN (a write token) or run 'hf auth login'"
+    )
     if is_missing_token(exc):
-        return "no Hub token: set HF_TOKEN or run 'hf auth login'"
+        return needs_token
+    # The client turns a 401 on a repo route into RepositoryNotFoundError (the Hub answers 401
+    # for private repos too); without any token, the token is what is missing.
+    if isinstance(exc, HfHubHTTPError) and status_of(exc) == 401 and not has_token():
+        return needs_token
     if isinstance(exc, RepositoryNotFoundError):
         return (
             f"{where} not found, or the token cannot see it: check the repo id and HF_TOKEN, "
@@ -27,7 +34,11 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
         if status == 401:
             return "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
         if status == 403:
-            return f"the token may not write to {where} (403): use a token with write access"
+            return (
+                f"the token may not write to {where} (403): it belongs to another user or lacks "
+                "write access there; use a write token of the repo's owner or of a member of its "
+                "organization"
+            )
         if status == 429:
             wait = retry_after(exc)
             when = f"in {wait:.0f} s" if wait is not None else "later"
@@ -35,7 +46,17 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
         if status is not None and status >= 500:
             return f"the Hub failed ({status}) after retries: nothing was written; try again later"
         return f"the Hub refused ({status}) on {where}: {server_message(exc)}"
-    return f"cannot reach the Hub at {endpoint}: {type(exc).__name__}: {exc}"
+    return (
+        f"cannot reach the Hub at {endpoint}: {type(exc).__name__}: {exc}; "
+        "check HF_ENDPOINT and the network"
+    )
+
+
+def has_token() -> bool:
+    """Whether the client has any token (HF_TOKEN or a saved login) to send."""
+    from huggingface_hub import get_token
+
+    return get_token() is not None
 
 
 def error_class(exc: BaseException) -> type[RemoteError]:

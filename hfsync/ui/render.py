@@ -160,6 +160,11 @@ def outcome_error(outcome: TargetOutcome, verbosity: int = 0) -> None:
     have done), then the reason on stderr, naming the target; validation findings one a line."""
     if outcome.plan is not None and not outcome.plan_shown:
         plan(outcome.name, outcome.plan, verbosity)
+    error_line(outcome)
+
+
+def error_line(outcome: TargetOutcome) -> None:
+    """On stderr: `hfsync: error: TARGET: what is wrong; the fix`, then each finding."""
     error = outcome.error
     message = str(error) if isinstance(error, HfsyncError) else f"unexpected error: {error!r}"
     click.echo(redact(f"hfsync: error: {outcome.name}: {message}"), err=True)

@@ -1,0 +1,104 @@
+"""Checks before any write: what is about to be uploaded must not leak a secret, exceed a size,
+break a Space's configuration or name a path the Hub refuses.
+
+`hfsync check` runs them alone; `hfsync run` runs them on each plan before its first write. Each
+check is a module with one job; each finding names a file (and a line where there is one), says
+how to fix it, and never shows the secret it found. A target's `allow` list (`"CHECK:PATTERN"`,
+gitignore-style patterns over remote paths) lets a deliberate exception through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hfsync.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pathspec import PathSpec
+
+    from hfsync.core.plan import Plan
+    from hfsync.engine.sync import Target
+    from hfsync.local.source import Source
+
+CHECKS = ("secret", "env-file", "size", "lfs", "space-config", "path")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one file: `check` is one of CHECKS; `line` is 1-based, 0 for none."""
+
+    check: str
+    path: str
+    line: int
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.problem} [{self.check}]; {self.fix}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "check": self.check,
+            "path": self.path,
+            "line": self.line,
+            "problem": self.problem,
+            "fix": self.fix,
+        }
+
+
+def findings_for(
+    target: Target, source: Source, plan: Plan, *, full: bool = False
+) -> list[Finding]:
+    """Every finding on what `plan` would write to `target`, less what its `allow` list lets
+    through. Only the files the plan uploads are read (a no-change plan reads nothing); `full`
+    checks a Space's configuration even when the plan writes nothing."""
+    from hfsync.validate import paths, secrets, sizes, space
+
+    found = [
+        *secrets.check(target, source, plan),
+        *sizes.check(target, source, plan),
+        *paths.check(target, plan),
+        *space.check(target, source, plan, always=full),
+    ]
+    allowed = _allow_matcher(target.config.allow)
+    return [f for f in found if not allowed(f)]
+
+
+def validate(target: Target, source: Source, plan: Plan) -> None:
+    """Raise ValidationError (exit 2, nothing written) when the plan has findings."""
+    found = findings_for(target, source, plan)
+    if found:
+        noun = "problem" if len(found) == 1 else "problems"
+        raise ValidationError(
+            f"{len(found)} {noun} in the files to upload; nothing was written. Fix them, or "
+            'let a deliberate one through with the target\'s `allow = ["CHECK:PATH"]`',
+            tuple(found),
+        )
+
+
+def _allow_matcher(entries: list[str]) -> _Allowed:
+    import pathspec
+
+    specs: dict[str, pathspec.PathSpec]
+    by_check: dict[str, list[str]] = {}
+    for entry in entries:
+        check, _, pattern = entry.partition(":")
+        by_check.setdefault(check, []).append(pattern)
+    specs = {
+        check: pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        for check, patterns in by_check.items()
+    }
+    return _Allowed(specs)
+
+
+class _Allowed:
+    def __init__(self, specs: Mapping[str, PathSpec]) -> None:
+        self._specs = specs
+
+    def __call__(self, finding: Finding) -> bool:
+        spec = self._specs.get(finding.check)
+        return spec is not None and spec.match_file(finding.path)

@@ -1,0 +1,62 @@
+"""Paths the Hub refuses: a `.git` component, and more than 10,000 entries in one folder."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from hfsync.validate import Finding
+from hfsync.validate.tree import tree_after
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
+    from hfsync.engine.sync import Target
+
+MAX_ENTRIES_PER_FOLDER = 10_000
+
+
+def check(target: Target, plan: Plan) -> list[Finding]:
+    found = [
+        Finding(
+            "path",
+            op.path,
+            0,
+            "a path with a '.git' component, which the Hub refuses",
+            "rename it, or leave it out with the target's `exclude`",
+        )
+        for op in plan.uploads
+        if ".git" in PurePosixPath(op.path).parts
+    ]
+    if not plan.uploads:
+        return found
+    grown = {_parent(op.path) for op in plan.uploads}
+    entries: Counter[str] = Counter(
+        folder for folder, _name in _entries(tree_after(target, plan)) if folder in grown
+    )
+    found += [
+        Finding(
+            "path",
+            folder or ".",
+            0,
+            f"{count} entries in one folder; the Hub refuses more than {MAX_ENTRIES_PER_FOLDER}",
+            "spread the files over subfolders",
+        )
+        for folder, count in sorted(entries.items())
+        if count > MAX_ENTRIES_PER_FOLDER
+    ]
+    return found
+
+
+def _parent(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _entries(paths: set[str]) -> set[tuple[str, str]]:
+    """(folder, name) for every file and subfolder directly in each folder."""
+    entries = set()
+    for path in paths:
+        parts = path.split("/")
+        for depth in range(len(parts)):
+            entries.add(("/".join(parts[:depth]), parts[depth]))
+    return entries

@@ -1,0 +1,113 @@
+"""Secrets in the files about to be uploaded: tokens, keys and `.env` files.
+
+detect-secrets' regex plugins do the matching (plus two it lacks: Hugging Face tokens and Google
+API keys). Only `analyze_string` is called: no network verification, no baseline, no settings.
+Only the files the plan uploads are read; binary files and files over MAX_SCANNED_BYTES are
+skipped. A finding names the file, the line and the kind of secret, never the secret itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from hfsync.validate import Finding
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
+    from hfsync.engine.sync import Target
+    from hfsync.local.source import Source
+
+MAX_SCANNED_BYTES = 2_000_000
+# `.env`, `.env.local`, `.env.production` hold secrets; these suffixes are templates.
+_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
+
+
+def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
+    found: list[Finding] = []
+    detectors = _detectors()
+    for op in plan.uploads:
+        if op.local is None:
+            continue
+        name = PurePosixPath(op.path).name
+        if name.startswith(".env") and not name.endswith(_ENV_TEMPLATES):
+            found.append(
+                Finding(
+                    "env-file",
+                    op.path,
+                    1,
+                    "an environment file (usually holds secrets)",
+                    "add it to the target's `exclude` (and .gitignore); set secrets in the "
+                    "Space's settings instead",
+                )
+            )
+            continue
+        if op.local.size > MAX_SCANNED_BYTES:
+            continue
+        data = source.read_bytes(op.local.path)
+        if b"\0" in data[:8192]:
+            continue
+        found.extend(_scan(op.path, data.decode("utf-8", errors="replace"), detectors))
+    return found
+
+
+def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        for detector in detectors:
+            if next(iter(detector.analyze_string(line)), None) is not None:
+                yield Finding(
+                    "secret",
+                    path,
+                    number,
+                    f"looks like a {detector.secret_type}",
+                    "remove it from the file and revoke it; read it from an environment "
+                    "variable or the Space's secrets",
+                )
+                break
+
+
+def _detectors() -> list[Any]:
+    from detect_secrets.plugins.aws import AWSKeyDetector
+    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.discord import DiscordBotTokenDetector
+    from detect_secrets.plugins.github_token import GitHubTokenDetector
+    from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+    from detect_secrets.plugins.npm import NpmDetector
+    from detect_secrets.plugins.openai import OpenAIDetector
+    from detect_secrets.plugins.private_key import PrivateKeyDetector
+    from detect_secrets.plugins.pypi_token import PypiTokenDetector
+    from detect_secrets.plugins.sendgrid import SendGridDetector
+    from detect_secrets.plugins.slack import SlackDetector
+    from detect_secrets.plugins.stripe import StripeDetector
+    from detect_secrets.plugins.twilio import TwilioKeyDetector
+
+    # `secret_type` names a kind of secret, not a secret (S105 is a false positive).
+    class HuggingFaceTokenDetector(RegexBasedDetector):
+        secret_type = "Hugging Face token"  # noqa: S105
+        denylist = (re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),)
+
+    class GoogleApiKeyDetector(RegexBasedDetector):
+        secret_type = "Google API key"  # noqa: S105
+        denylist = (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),)
+
+    kinds = (
+        HuggingFaceTokenDetector,
+        PrivateKeyDetector,
+        AWSKeyDetector,
+        AzureStorageKeyDetector,
+        GoogleApiKeyDetector,
+        GitHubTokenDetector,
+        GitLabTokenDetector,
+        OpenAIDetector,
+        SlackDetector,
+        StripeDetector,
+        PypiTokenDetector,
+        NpmDetector,
+        SendGridDetector,
+        TwilioKeyDetector,
+        DiscordBotTokenDetector,
+    )
+    return [kind() for kind in kinds]

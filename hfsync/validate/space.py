@@ -1,0 +1,149 @@
+"""A Space's configuration: the YAML front matter of its README.md, checked as the Hub reads it,
+against the tree the Space will have after the sync, so that a sync never leaves it in
+CONFIG_ERROR or NO_APP_FILE."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from hfsync.validate import Finding
+from hfsync.validate.tree import is_space, tree_after
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
+    from hfsync.engine.sync import Target
+    from hfsync.local.source import Source
+
+README = "README.md"
+SDKS = ("gradio", "streamlit", "docker", "static")
+DEFAULT_APP_FILE = {"gradio": "app.py", "streamlit": "app.py", "static": "index.html"}
+MAX_README_BYTES = 1_000_000
+_VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}((a|b|rc|\.dev|\.post)\d+)?$")
+
+
+def check(target: Target, source: Source, plan: Plan, *, always: bool = False) -> list[Finding]:
+    """Findings on the Space's README.md after the plan. A run checks it when the plan could
+    break it (README.md written or deleted, or any deletion: the app file's, say);
+    `always` (hfsync check) checks it whatever the plan."""
+    if not is_space(target):
+        return []
+    touched = any(op.path == README for op in (*plan.uploads, *plan.deletes))
+    if not (always or touched or plan.deletes):
+        return []
+    tree = tree_after(target, plan)
+    if README not in tree:
+        if not (always or touched):
+            return []  # no README before the sync either: not this sync's doing
+        return [
+            _finding(
+                0,
+                "no README.md: the Space has no configuration",
+                "add a README.md whose front matter sets at least `sdk`",
+            )
+        ]
+    text = _readme_after(target, source, plan)
+    meta, lines = _front_matter(text)
+    if meta is None:
+        return [
+            _finding(
+                1,
+                "README.md has no valid YAML front matter (between '---' lines)",
+                "start README.md with '---', `sdk: gradio` (say), `app_file: app.py`, '---'",
+            )
+        ]
+    found = []
+    sdk = meta.get("sdk")
+    if sdk not in SDKS:
+        got = "missing" if sdk is None else f"{str(sdk)[:40]!r}"
+        found.append(
+            _finding(
+                lines.get("sdk", 1), f"`sdk` is {got}", f"set `sdk` to one of {', '.join(SDKS)}"
+            )
+        )
+        return found
+    version = meta.get("sdk_version")
+    if version is not None and not _VERSION_RE.match(str(version)):
+        found.append(
+            _finding(
+                lines["sdk_version"],
+                f"`sdk_version` {str(version)[:40]!r} is not a version",
+                "write it as '4.44.1' (quoted)",
+            )
+        )
+    if sdk == "docker":
+        port = meta.get("app_port", 7860)
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            found.append(
+                _finding(
+                    lines.get("app_port", 1),
+                    f"`app_port` {str(port)[:20]!r} is not a port",
+                    "set `app_port` to the port the app listens on",
+                )
+            )
+        if "Dockerfile" not in tree:
+            found.append(
+                _finding(
+                    lines.get("sdk", 1),
+                    "a docker Space without a Dockerfile",
+                    "add a Dockerfile at the Space's root",
+                )
+            )
+        return found
+    app_file = meta.get("app_file", DEFAULT_APP_FILE[sdk])
+    if not isinstance(app_file, str) or app_file.removeprefix("./") not in tree:
+        line = lines.get("app_file", lines.get("sdk", 1))
+        found.append(
+            _finding(
+                line,
+                f"`app_file` {str(app_file)[:100]!r} will not be in the "
+                "Space after this sync (the Space would show NO_APP_FILE)",
+                "sync that file too, or point `app_file` at the app's entry file",
+            )
+        )
+    return found
+
+
+def _finding(line: int, problem: str, fix: str) -> Finding:
+    return Finding("space-config", README, line, problem, fix)
+
+
+def _readme_after(target: Target, source: Source, plan: Plan) -> str:
+    from hfsync.engine.sync import local_files
+
+    local = local_files(target, source).get(README)
+    upload = next((op for op in plan.uploads if op.path == README), None)
+    if upload is not None and upload.local is not None:
+        data = source.read_bytes(upload.local.path)
+    elif local is not None and not any(op.path == README for op in plan.operations):
+        data = source.read_bytes(local.path)  # in sync: the same bytes as the remote's
+    else:
+        data = target.remote.read_file(plan.head, README) if plan.head else b""
+    return data[:MAX_README_BYTES].decode("utf-8", errors="replace")
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """The front matter as a mapping (None when absent or not YAML) and each top-level key's
+    1-based line in README.md."""
+    import yaml
+
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None, {}
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        return None, {}
+    block = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(block) if len(block) < 100_000 else None
+    except yaml.YAMLError:
+        return None, {}
+    if not isinstance(meta, dict):
+        return None, {}
+    where = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        key = line.partition(":")[0]
+        if line[:1] not in (" ", "\t", "#") and key and key not in where:
+            where[key.strip()] = number
+    return meta, where
