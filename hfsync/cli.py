@@ -684,13 +684,18 @@ def _endpoints(
 @click.option("--repo", help="Hub repo id of the target (owner/name).")
 @click.option("--url", help="A git remote URL or local path instead of a Hub repo.")
 @click.option("--force", is_flag=True, help="Overwrite an existing hfsync.toml.")
-def init(workflow: Path | None, repo: str | None, url: str | None, force: bool) -> None:
+@click.option("--create", is_flag=True, help="Create the Hub repo on the first run.")
+def init(
+    workflow: Path | None, repo: str | None, url: str | None, force: bool, create: bool
+) -> None:
     """Write a starter hfsync.toml at the repository root."""
     from hfsync.config.starter import write_starter_config
     from hfsync.local.source import find_repo_root
 
     repo_root = find_repo_root(Path.cwd())
-    path = write_starter_config(repo_root, workflow=workflow, repo=repo, url=url, force=force)
+    path = write_starter_config(
+        repo_root, workflow=workflow, repo=repo, url=url, force=force, create=create
+    )
     click.echo(f"wrote {path}")
 
 

@@ -162,7 +162,8 @@ def test_json_is_one_document_with_every_target_and_error(make_repo, tmp_path: P
     assert document["exit_code"] == 4
     good_report, bad_report = document["targets"]
     assert good_report["commit"] == git(good, "rev-parse", "main")
-    assert bad_report["error"]["type"] == "RemoteError" and bad_report["exit_code"] == 4
+    assert bad_report["exit_code"] == 4
+    assert "no git repository at" in bad_report["error"]["message"]
 
     done = hfsync(repo, "run", "--json", "--config", "nowhere.toml")
     assert done.returncode == 2

@@ -22,7 +22,12 @@ backup_keep = 10
 
 
 def write_starter_config(
-    repo_root: Path, workflow: Path | None, repo: str | None, url: str | None, force: bool
+    repo_root: Path,
+    workflow: Path | None,
+    repo: str | None,
+    url: str | None,
+    force: bool,
+    create: bool = False,
 ) -> Path:
     """Write `hfsync.toml` at the repository root and return its path."""
     path = repo_root / CONFIG_FILE
@@ -35,6 +40,8 @@ def write_starter_config(
         name = "git"
     else:
         where = f'repo = "{repo or "OWNER/SPACE"}"\nrepo_type = "space"'
+        if create:
+            where += "\ncreate = true"
         name = "space"
     if workflow is not None:
         from hfsync.config.workflow import read_workflow_filter

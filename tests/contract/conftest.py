@@ -22,6 +22,8 @@ name = "space"
 paths = ["app/**", "README.md"]
 max_delete = 3
 backup_keep = 3
+# The test Space's README.md has no Space configuration (front matter): on purpose.
+allow = ["space-config:README.md"]
 """
 
 
