@@ -40,7 +40,7 @@ ENV VIRTUAL_ENV=/opt/hfsync \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-COPY pyproject.toml README.md /tmp/hfsync-src/
+COPY pyproject.toml README.md LICENSE /tmp/hfsync-src/
 COPY hfsync /tmp/hfsync-src/hfsync
 RUN python3 -m venv /opt/hfsync \
     && /opt/hfsync/bin/pip install --no-compile /tmp/hfsync-src \
