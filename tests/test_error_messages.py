@@ -12,7 +12,7 @@ from huggingface_hub import HfApi
 
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import OTHER_WRITE_TOKEN, WRITE_TOKEN, hub_with_client
-from tests.helpers_git import hfsync
+from tests.helpers_git import hfsync, write_files
 
 SPACE = '[[targets]]\nname = "space"\nrepo = "user/demo"\n'
 
@@ -97,3 +97,22 @@ def test_a_git_url_needing_credentials_never_prompts(make_repo, git_server: str,
         f"hfsync: error: s: git needs credentials for {shown}: give git a credential helper"
     )
     assert "pa55word" not in done.stdout + done.stderr
+
+
+def test_wait_prints_the_build_stages_and_the_spaces_error(make_repo, hub: TestHub) -> None:
+    from hfsync.testing.hub import BUILD_ERROR_MARKER
+
+    env = {"HF_ENDPOINT": hub.url, "HF_TOKEN": WRITE_TOKEN}
+    repo = make_repo({"hfsync.toml": SPACE, "app.py": "print(1)\n"})
+    done = hfsync(repo, "run", "--wait", env=env)
+    assert done.returncode == 0, done.stderr
+    stages = [line for line in done.stderr.splitlines() if line.startswith("space: Space ")]
+    assert stages[-1] == "space: Space RUNNING" and len(stages) >= 2  # BUILDING ... RUNNING
+    assert "space: Space is RUNNING" in done.stdout
+
+    write_files(repo, {BUILD_ERROR_MARKER: "ModuleNotFoundError: No module named 'gradio'\n"})
+    done = hfsync(repo, "run", "--wait", env=env)
+    assert done.returncode == 5
+    assert "(BUILD_ERROR): ModuleNotFoundError: No module named 'gradio'; fix it" in error_line(
+        done.stderr
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,19 @@ class BuildReport:
         return {"target": self.target, "stage": self.stage}
 
 
-def wait_for_build(target: Target, result: SyncResult) -> BuildReport | None:
+def _silent(stage: str) -> None:
+    """The default stage report: nothing."""
+
+
+def wait_for_build(
+    target: Target, result: SyncResult, on_stage: Callable[[str], None] = _silent
+) -> BuildReport | None:
     """Wait for the Space a sync just wrote to; raise BuildFailedError when its build fails.
 
     Returns None when there is nothing to wait for (not a Space, or nothing was committed).
     With `rollback_on_failure`, a failed build is rolled back to the sync's backup and waited for
-    again before the error is raised, and the error says so.
+    again before the error is raised, and the error says so. `on_stage` hears each stage the
+    Space passes through (BUILDING, APP_STARTING, RUNNING ...) once.
     """
     from hfsync.remotes.hub import HubRemote
 
@@ -43,24 +51,28 @@ def wait_for_build(target: Target, result: SyncResult) -> BuildReport | None:
     config = target.config
     if not isinstance(remote, HubRemote) or config.repo_type != "space" or result.commit is None:
         return None
-    stage = _settled_stage(remote, config.build_timeout)
+    stage = _settled_stage(remote, config.build_timeout, on_stage)
     if stage not in FAILED_STAGES:
         return BuildReport(config.name, stage)
     failed = f"Space {config.repo} failed to build after commit {result.commit[:12]} ({stage})"
+    reason = remote.space_error_message()
+    if reason:
+        failed += f": {' '.join(reason.split())[:300]}"
     if not config.rollback_on_failure or result.backup is None:
         raise BuildFailedError(f"{failed}; fix it and sync again, or 'hfsync rollback'")
     restored = rollback(target, result.backup)
-    after = _settled_stage(remote, config.build_timeout)
+    after = _settled_stage(remote, config.build_timeout, on_stage)
     commit = restored.commit[:12] if restored.commit else "no change"
     raise RolledBackError(
         f"{failed}; rolled back to {result.backup} ({commit}): the Space is {after} again"
     )
 
 
-def _settled_stage(remote: HubRemote, timeout: float) -> str:
+def _settled_stage(remote: HubRemote, timeout: float, on_stage: Callable[[str], None]) -> str:
     """Poll the Space until it leaves the building stages; its final stage."""
     deadline = time.monotonic() + timeout
     stage = remote.space_stage()
+    on_stage(stage)
     while stage in BUSY_STAGES:
         if time.monotonic() >= deadline:
             raise RemoteError(
@@ -68,5 +80,7 @@ def _settled_stage(remote: HubRemote, timeout: float) -> str:
                 "raise build_timeout or check the build logs"
             )
         time.sleep(POLL_INTERVAL)
-        stage = remote.space_stage()
+        previous, stage = stage, remote.space_stage()
+        if stage != previous:
+            on_stage(stage)
     return stage

@@ -87,7 +87,8 @@ def run_targets(
             outcome.result = run_sync(target, source, options)
             if (wait or config.wait_for_build) and not options.dry_run:
                 options.progress(f"{config.name}: waiting for the Space build")
-                outcome.build = wait_for_build(target, outcome.result)
+                report = _stage_reporter(options, config)
+                outcome.build = wait_for_build(target, outcome.result, report)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # reported with the target's name; the next target still runs
@@ -97,6 +98,13 @@ def run_targets(
         outcomes.append(outcome)
         on_outcome(outcome)
     return outcomes
+
+
+def _stage_reporter(options: SyncOptions, config: TargetConfig) -> Callable[[str], None]:
+    def report(stage: str) -> None:
+        options.progress(f"{config.name}: Space {stage}")
+
+    return report
 
 
 def _diffs(

@@ -245,6 +245,12 @@ class HubRemote:
         runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id))
         return str(runtime.stage)
 
+    def space_error_message(self) -> str | None:
+        """What the Hub says went wrong with the Space's build or start, if anything."""
+        runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id))
+        message = runtime.raw.get("errorMessage") if isinstance(runtime.raw, dict) else None
+        return message if isinstance(message, str) and message.strip() else None
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _create_commit(
