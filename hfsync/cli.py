@@ -597,10 +597,10 @@ def serve(
     SIGINT stop it once the sync in flight has finished (exit 0).
     """
     from hfsync.core.redact import redact
-    from hfsync.daemons.serve import Interrupted, Server
+    from hfsync.daemons.serve import Server
     from hfsync.daemons.source_clone import SourceClone
     from hfsync.daemons.state_dir import prepare_state_dir
-    from hfsync.daemons.watch import stop_on_signals
+    from hfsync.daemons.watch import Interrupted, stop_on_signals
     from hfsync.daemons.webhook import WebhookReceiver
 
     state = prepare_state_dir(state_dir or _default_state())

@@ -174,6 +174,20 @@ def test_a_signed_webhook_lands_the_new_commit_as_one_commit(
     assert "committed" in serve.out.read_text()
 
 
+def test_a_burst_of_pushes_and_deliveries_is_one_sync_of_the_newest_commit(
+    source: Source, hub: TestHub, api: HfApi, tmp_path: Path
+) -> None:
+    with serving(source, hub, tmp_path) as serve:
+        shas = [source.push({f"app/burst{i}.py": f"B = {i}\n"}) for i in range(5)]
+        for sha in shas:
+            assert serve.push_event(sha)[0] == 202
+        wait_for(lambda: "app/burst4.py" in space_files(api), "the newest commit's files")
+        time.sleep(1.0)  # a second sync, had the burst not been coalesced
+        (_first, synced) = hfsync_commits(api)
+        assert f"HFSync-Source: {shas[-1]}" in synced and "upload 5 files" in synced
+        serve.stop()
+
+
 def test_a_badly_signed_webhook_gets_401_and_syncs_nothing(
     source: Source, hub: TestHub, api: HfApi, tmp_path: Path
 ) -> None:

@@ -26,15 +26,12 @@ from hfsync.core.scope import scope_for_target
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
+from hfsync.daemons.watch import Interrupted, what_was_written
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, open_target, run_sync
 from hfsync.local.source import git_dir, read_source
 
 SETTLE = 0.5  # after a webhook, wait this long for more deliveries before fetching
 MAX_SETTLE = 5.0
-
-
-class Interrupted(Exception):
-    """A second Ctrl-C ended a sync in flight; the message says what was and was not written."""
 
 
 class Server:
@@ -149,8 +146,6 @@ class Server:
                 target, source, SyncOptions(rev=commit, on_conflict=self._on_conflict)
             )
         except KeyboardInterrupt:
-            from hfsync.daemons.watch import what_was_written
-
             raise Interrupted(what_was_written(target)) from None
         except Exception as exc:  # a server outlives a failed sync; the next round retries
             outcome = exc
