@@ -36,6 +36,7 @@ from .commit_ops import (
 from .discussions import event, pr_numbers
 from .errors import HubError, bad_request, repo_not_found, revision_not_found
 from .lfs_store import pointer_text
+from .metadata import validate_readme
 from .routing import Params, Route, api_routes
 from .state import HubState
 from .storage import DEFAULT_BRANCH, Repo, user_identity
@@ -207,6 +208,8 @@ def _write_blobs(
             if isinstance(operation, AddRegular):
                 if len(operation.content) > REGULAR_FILE_LIMIT:
                     raise _too_large()
+                if operation.path == "README.md":
+                    _check_readme(operation.content, repo.key.repo_type)
                 content = operation.content
             elif isinstance(operation, AddLfs):
                 stored_size = hub.lfs.size(operation.oid)
@@ -231,6 +234,13 @@ def _write_blobs(
 
     oids = repo.write_blobs(contents())
     return stored, dict(zip(paths, oids, strict=True))
+
+
+def _check_readme(content: bytes, repo_type: str) -> None:
+    """The Hub refuses a README.md whose metadata it would refuse at `/api/validate-yaml`."""
+    errors = validate_readme(content.decode(errors="replace"), repo_type).errors
+    if errors:
+        raise bad_request("Invalid metadata in README.md.\n" + "\n".join(f"- {e}" for e in errors))
 
 
 def _too_large() -> HubError:

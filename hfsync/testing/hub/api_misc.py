@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
-import yaml
 from werkzeug.wrappers import Response
 
 from .access import require_identity
+from .errors import HubError
+from .metadata import validate_readme
+from .naming import REPO_TYPES
 from .routing import Params, Route, route
 from .state import HubState
 from .web import HubRequest, json_response
-
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(\n|\Z)", re.DOTALL)
 
 
 def whoami(hub: HubState, request: HubRequest, params: Params) -> Response:
@@ -37,19 +35,17 @@ def whoami(hub: HubState, request: HubRequest, params: Params) -> Response:
 
 
 def validate_yaml(hub: HubState, request: HubRequest, params: Params) -> Response:
-    """Check that a README's YAML front matter parses; the client needs a JSON answer (§5.1)."""
-    content = request.json_object().get("content")
-    match = _FRONT_MATTER.match(content) if isinstance(content, str) else None
-    if match:
-        try:
-            metadata = yaml.safe_load(match.group(1))
-        except yaml.YAMLError as error:
-            message = f"Invalid YAML in README.md metadata: {error}"
-            return json_response({"errors": [{"message": message}], "warnings": []}, status=400)
-        if metadata is not None and not isinstance(metadata, dict):
-            message = "README.md metadata must be a YAML mapping"
-            return json_response({"errors": [{"message": message}], "warnings": []}, status=400)
-    return json_response({"errors": [], "warnings": []})
+    """The Hub's verdict on a README's metadata; the client needs a JSON answer (§5.1)."""
+    body = request.json_object()
+    content, repo_type = body.get("content"), body.get("repoType") or "model"
+    if not isinstance(content, str) or repo_type not in REPO_TYPES:
+        raise HubError(400, "Expected a string `content` and a `repoType`")
+    verdict = validate_readme(content, repo_type)
+    data = {
+        "errors": [{"message": message} for message in verdict.errors],
+        "warnings": [{"message": message} for message in verdict.warnings],
+    }
+    return json_response(data, status=400 if verdict.errors else 200)
 
 
 def agent_harnesses(hub: HubState, request: HubRequest, params: Params) -> Response:

@@ -75,7 +75,7 @@ def create_branch(hub: HubState, request: HubRequest, params: Params) -> Respons
     commit = resolve_revision(repo, starting_point)
     with repo.lock:
         if f"refs/heads/{branch}" in repo.refs():
-            raise HubError(409, "Reference already exists")
+            raise HubError(409, f"Reference refs/heads/{branch} already exists")
         repo.create_ref(f"refs/heads/{branch}", commit)
     return json_response({})
 
@@ -84,7 +84,7 @@ def delete_branch(hub: HubState, request: HubRequest, params: Params) -> Respons
     repo = writable_repo(hub, request, params)
     branch = params["branch"]
     if branch == DEFAULT_BRANCH:
-        raise HubError(403, "You cannot delete the default branch")
+        raise HubError(403, f"Cannot delete refs/heads/{DEFAULT_BRANCH}")
     with repo.lock:
         if f"refs/heads/{branch}" not in repo.refs():
             raise revision_not_found(branch)
@@ -105,7 +105,7 @@ def create_tag(hub: HubState, request: HubRequest, params: Params) -> Response:
         raise HubError(400, f"Invalid tag name: {tag!r}")
     with repo.lock:
         if f"refs/tags/{tag}" in repo.refs():
-            raise HubError(409, "Tag already exists")
+            raise HubError(409, f"Reference refs/tags/{tag} already exists")
         repo.create_tag(
             tag, commit, message if isinstance(message, str) else None, request.user or ""
         )

@@ -122,7 +122,7 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
         "lastModified": hub_date(head.timestamp),
         "createdAt": repo.meta.created_at,
         "private": repo.meta.private,
-        "gated": False,
+        "gated": repo.meta.gated,
         "disabled": False,
         "likes": 0,
         "tags": [],
@@ -139,6 +139,32 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
             runtime=space_runtime(hub, repo),
         )
     return json_response(data)
+
+
+def update_settings(hub: HubState, request: HubRequest, params: Params) -> Response:
+    """`PUT .../settings` with `visibility` (public, private; protected for Spaces) and `gated`
+    (False, "auto", "manual"): what `update_repo_settings` sends."""
+    repo = writable_repo(hub, request, params)
+    body = request.json_object()
+    visibility, gated = body.get("visibility"), body.get("gated")
+    allowed = (
+        ("public", "private", "protected")
+        if repo.key.repo_type == "space"
+        else ("public", "private")
+    )
+    if visibility is not None and visibility not in allowed:
+        raise HubError(400, f'"visibility" must be one of [{", ".join(allowed)}]')
+    if "gated" in body and gated not in (False, "auto", "manual"):
+        raise HubError(400, '"gated" must be one of [false, auto, manual]')
+    if visibility is None and "gated" not in body:
+        raise HubError(400, "Nothing to update: give `visibility` or `gated`")
+    with repo.lock:
+        if visibility is not None:
+            repo.meta.private = visibility != "public"
+        if "gated" in body:
+            repo.meta.gated = gated if isinstance(gated, str) else False
+        repo.save_meta()
+    return json_response({})
 
 
 def _sibling(entry: Entry, blobs: bool) -> dict[str, Any]:
@@ -161,4 +187,5 @@ def routes() -> list[Route]:
         route("DELETE", "api/repos/delete", delete_repo),
         *api_routes("GET", "", repo_info),
         *api_routes("GET", "revision/{revision*}", repo_info),
+        *api_routes("PUT", "settings", update_settings),
     ]

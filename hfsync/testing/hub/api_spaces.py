@@ -16,6 +16,16 @@ from .state import HubState
 from .storage import DEFAULT_BRANCH, Repo
 from .web import HubRequest, json_response
 
+# huggingface_hub 2.4's `SpaceHardware` values.
+HARDWARE_FLAVORS = frozenset(
+    (
+        *("cpu-basic", "cpu-upgrade", "zero-a10g", "t4-small", "t4-medium", "l4x1", "l4x4"),
+        *("l40sx1", "l40sx4", "l40sx8", "a10g-small", "a10g-large", "a10g-largex2"),
+        *("a10g-largex4", "a100-large", "a100x4", "a100x8", "rtx-pro-6000", "rtx-pro-6000x2"),
+        *("rtx-pro-6000x4", "rtx-pro-6000x8"),
+    )
+)
+
 
 def start_space_build(hub: HubState, repo: Repo, commit: str) -> None:
     """Start building `commit` of the Space (after a commit to `main`, or a restart)."""
@@ -29,7 +39,9 @@ def space_runtime(hub: HubState, repo: Repo) -> dict[str, Any]:
         commit = repo.resolve(DEFAULT_BRANCH)
         assert commit is not None
         hub.runtimes.settle(repo_id, commit, _result_for_tree(repo, commit))
-    return hub.runtimes.runtime(repo_id, space_subdomain(repo.key), repo.meta.hardware)
+    return hub.runtimes.runtime(
+        repo_id, space_subdomain(repo.key), repo.meta.hardware, repo.meta.sleep_time
+    )
 
 
 def _result_for_tree(repo: Repo, commit: str) -> BuildResult:
@@ -52,6 +64,44 @@ def restart(hub: HubState, request: HubRequest, params: Params) -> Response:
     assert commit is not None
     start_space_build(hub, repo, commit)
     return json_response(space_runtime(hub, repo))
+
+
+def pause(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = writable_repo(hub, request, params)
+    space_runtime(hub, repo)
+    hub.runtimes.pause(repo.key.repo_id)
+    return json_response(space_runtime(hub, repo))
+
+
+def request_hardware(hub: HubState, request: HubRequest, params: Params) -> Response:
+    """A hardware change restarts the Space on the new flavor."""
+    repo = writable_repo(hub, request, params)
+    body = request.json_object()
+    flavor, sleep_time = body.get("flavor"), body.get("sleepTimeSeconds")
+    if flavor not in HARDWARE_FLAVORS:
+        raise HubError(400, f'"flavor" must be one of [{", ".join(sorted(HARDWARE_FLAVORS))}]')
+    with repo.lock:
+        repo.meta.hardware = flavor
+        if sleep_time is not None:
+            repo.meta.sleep_time = _sleep_seconds(sleep_time)
+        repo.save_meta()
+    return restart(hub, request, params)
+
+
+def set_sleep_time(hub: HubState, request: HubRequest, params: Params) -> Response:
+    repo = writable_repo(hub, request, params)
+    seconds = _sleep_seconds(request.json_object().get("seconds"))
+    with repo.lock:
+        repo.meta.sleep_time = seconds
+        repo.save_meta()
+    return json_response(space_runtime(hub, repo))
+
+
+def _sleep_seconds(value: object) -> int:
+    """Seconds of inactivity before the Space sleeps; -1: never."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (value == -1 or value > 0):
+        raise HubError(400, '"seconds" must be a positive number of seconds, or -1 (never)')
+    return value
 
 
 def _key_value(request: HubRequest, with_value: bool) -> tuple[str, str, str | None]:
@@ -105,6 +155,9 @@ def routes() -> list[Route]:
     return [
         *api_routes("GET", "runtime", get_runtime, spaces),
         *api_routes("POST", "restart", restart, spaces),
+        *api_routes("POST", "pause", pause, spaces),
+        *api_routes("POST", "hardware", request_hardware, spaces),
+        *api_routes("POST", "sleeptime", set_sleep_time, spaces),
         *api_routes("GET", "secrets", get_secrets, spaces),
         *api_routes("POST", "secrets", add_secret, spaces),
         *api_routes("DELETE", "secrets", delete_secret, spaces),

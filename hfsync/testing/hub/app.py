@@ -22,6 +22,7 @@ from . import (
     api_misc,
     api_refs,
     api_repos,
+    api_space_logs,
     api_spaces,
     api_tree,
     api_xet,
@@ -55,6 +56,7 @@ class HubApp:
                 *api_lfs.routes(),
                 *api_files.routes(),
                 *api_spaces.routes(),
+                *api_space_logs.routes(),
                 *api_xet.routes(),
                 *api_cas.routes(),
             ]

@@ -17,14 +17,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .control import BuildResult, Control
+from .storage import hub_date
 
 BUILD_ERROR_MARKER = "HFSYNC_TEST_BUILD_ERROR"
 RUNTIME_ERROR_MARKER = "HFSYNC_TEST_RUNTIME_ERROR"
 DEFAULT_HARDWARE = "cpu-basic"
+_FREE_SLEEP = 48 * 3600
 _RUNNING_STAGES = ("RUNNING", "RUNNING_BUILDING")
 
 
@@ -48,6 +50,8 @@ class _Build:
     result: BuildResult
     started: float
     polls_left: int
+    started_at: float = field(default_factory=time.time)  # wall clock, for log timestamps
+    paused: bool = False
 
 
 class SpaceRuntimes:
@@ -83,7 +87,14 @@ class SpaceRuntimes:
         with self._lock:
             return repo_id in self._builds
 
-    def runtime(self, repo_id: str, subdomain: str, hardware: str | None) -> dict[str, Any]:
+    def pause(self, repo_id: str) -> None:
+        """Stop the Space until its next restart (or commit)."""
+        with self._lock:
+            self._builds[repo_id].paused = True
+
+    def runtime(
+        self, repo_id: str, subdomain: str, hardware: str | None, sleep_time: int | None = None
+    ) -> dict[str, Any]:
         """The runtime JSON of hub-api §9.1; each call counts as one poll of the build."""
         with self._lock:
             build = self._builds[repo_id]
@@ -96,13 +107,42 @@ class SpaceRuntimes:
                 "requested": hardware,
             },
             "storage": None,
-            "gcTimeout": None,
+            # cpu-basic Spaces sleep after 48 hours, whatever was asked.
+            "gcTimeout": _FREE_SLEEP if hardware == DEFAULT_HARDWARE else sleep_time,
             "replicas": {"current": 1, "requested": 1},
             "devMode": False,
             "domains": [{"domain": f"{subdomain}.hf.space", "stage": "READY"}],
             "sha": build.sha,
             "errorMessage": build.result.error_message if stage == build.result.stage else None,
         }
+
+    def logs(self, repo_id: str, *, build: bool) -> list[tuple[str, str]]:
+        """The (timestamp, line) of the current build's log, or of its run's log."""
+        with self._lock:
+            current = self._builds[repo_id]
+            stage = self._peek_stage(current)
+        result, started = current.result, hub_date(current.started_at)
+        if result.stage == "NO_APP_FILE":
+            return []
+        message = (result.error_message or "").splitlines()
+        if build:
+            lines = [f"===== Build Queued at {started} / Commit SHA: {current.sha[:7]} ====="]
+            lines.append("--> Building the Space's image")
+            if stage == "BUILDING":
+                return [(started, line) for line in lines]
+            if result.stage == "BUILD_ERROR":
+                lines += [f"ERROR: {line}" for line in message] + ["--> Build failed"]
+            else:
+                lines += ["--> Pushing image", "DONE"]
+            return [(started, line) for line in lines]
+        if stage not in ("RUNNING", "RUNTIME_ERROR", "PAUSED") or result.stage == "BUILD_ERROR":
+            return []
+        lines = [f"===== Application Startup at {started} ====="]
+        if result.stage == "RUNTIME_ERROR":
+            lines += ["Traceback (most recent call last):", *message]
+        else:
+            lines.append("Running on local URL:  http://0.0.0.0:7860")
+        return [(started, line) for line in lines]
 
     def forget(self, repo_id: str) -> None:
         with self._lock:
@@ -112,7 +152,17 @@ class SpaceRuntimes:
         with self._lock:
             self._builds.clear()
 
+    def _peek_stage(self, build: _Build) -> str:
+        """The stage without counting a poll."""
+        if build.paused:
+            return "PAUSED"
+        if self.build_polls is not None:
+            return "BUILDING" if build.polls_left > 0 else build.result.stage
+        return self._current_stage(build)
+
     def _current_stage(self, build: _Build) -> str:
+        if build.paused:
+            return "PAUSED"
         if build.result.stage == "NO_APP_FILE":
             return "NO_APP_FILE"
         if self.build_polls is not None:

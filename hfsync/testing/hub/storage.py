@@ -89,6 +89,8 @@ class RepoMeta:
     created_at: str
     sdk: str | None = None
     hardware: str | None = None
+    sleep_time: int | None = None
+    gated: str | bool = False  # False, "auto" or "manual"
 
 
 class RepoExistsError(Exception):
@@ -105,6 +107,10 @@ class Repo:
         self.lock = threading.Lock()
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    def save_meta(self) -> None:
+        """Persist `meta` after changing it (the caller holds `lock`)."""
+        _write_meta(self.git_dir, self.meta)
 
     def refs(self) -> dict[str, str]:
         """Full ref name -> commit id."""
