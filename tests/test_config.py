@@ -30,12 +30,12 @@ BAD = [
     (
         "unknown key",
         '[[targets]]\nname="a"\nrepo="o/s"\npahts=["x"]\n',
-        ["targets[0].pahts", "unknown key"],
+        ["targets[1].pahts", "unknown key", "did you mean 'paths'"],
     ),
     ("unknown top key", 'target=1\n[[targets]]\nname="a"\nrepo="o/s"\n', ["target", "unknown key"]),
     ("no targets", "", ["targets", "missing"]),
     ("empty targets", "targets = []\n", ["targets", "at least 1"]),
-    ("missing name", '[[targets]]\nrepo="o/s"\n', ["targets[0].name", "missing"]),
+    ("missing name", '[[targets]]\nrepo="o/s"\n', ["targets[1].name", "missing"]),
     ("repo and url", '[[targets]]\nname="a"\nrepo="o/s"\nurl="x.git"\n', ["exactly one of 'repo'"]),
     ("neither repo nor url", '[[targets]]\nname="a"\n', ["exactly one of 'repo'"]),
     (
@@ -48,7 +48,7 @@ BAD = [
         '[[targets]]\nname="a"\nrepo="o/s"\nrepo_type="kernel"\n',
         ["repo_type", "kernel"],
     ),
-    ("bad repo id", '[[targets]]\nname="a"\nrepo="o/s/x"\n', ["targets[0].repo", "owner/name"]),
+    ("bad repo id", '[[targets]]\nname="a"\nrepo="o/s/x"\n', ["targets[1].repo", "owner/name"]),
     (
         "negative max_delete",
         '[[targets]]\nname="a"\nrepo="o/s"\nmax_delete=-1\n',
@@ -67,7 +67,7 @@ BAD = [
     (
         "paths not a list",
         '[[targets]]\nname="a"\nrepo="o/s"\npaths="a/**"\n',
-        ["targets[0].paths", "list"],
+        ["targets[1].paths", "list"],
     ),
     (
         "paths and paths_ignore",
@@ -82,7 +82,7 @@ BAD = [
     (
         "token in config",
         '[[targets]]\nname="a"\nrepo="o/s"\ntoken="hf_secret_value"\n',
-        ["targets[0].token", "HF_TOKEN"],
+        ["targets[1].token", "HF_TOKEN"],
     ),
     ("bad toml", "[[targets]\nname=\n", ["not valid TOML"]),
     ("bad pattern", '[[targets]]\nname="a"\nrepo="o/s"\npaths=["**.c++"]\n', ["paths", "**.c++"]),
@@ -102,7 +102,35 @@ BAD = [
         ["local_dir", ".."],
     ),
     ("bad branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="refs/heads/main"\n', ["branch"]),
-    ("bad name", '[[targets]]\nname="my target"\nrepo="o/s"\n', ["targets[0].name"]),
+    ("bad name", '[[targets]]\nname="my target"\nrepo="o/s"\n', ["targets[1].name"]),
+    # strict types: pydantic's lax mode took these as 10, True and an endless wait
+    ("string number", '[[targets]]\nname="a"\nrepo="o/s"\nmax_delete="10"\n', ["'10'"]),
+    ("string bool", '[[targets]]\nname="a"\nrepo="o/s"\ncreate="yes"\n', ["create", "'yes'"]),
+    ("infinite timeout", '[[targets]]\nname="a"\nrepo="o/s"\nbuild_timeout=inf\n', ["finite"]),
+    ("HEAD branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="HEAD"\n', ["branch", "HEAD"]),
+    ("NUL in branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="a\\u0000b"\n', ["branch"]),
+    ("tilde in branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="a~1"\n', ["branch", "~"]),
+    ("lock branch", '[[targets]]\nname="a"\nrepo="o/s"\nbranch="x.lock"\n', ["branch", ".lock"]),
+    (
+        "bad exclude",
+        '[[targets]]\nname="a"\nrepo="o/s"\nexclude=["ok", "[z-a]"]\n',
+        ["exclude", "[z-a]"],
+    ),
+    ("remote_dir in .git", '[[targets]]\nname="a"\nrepo="o/s"\nremote_dir=".git/x"\n', [".git"]),
+    ("absolute local_dir", '[[targets]]\nname="a"\nrepo="o/s"\nlocal_dir="/srv"\n', ["absolute"]),
+    ("missing local_dir", '[[targets]]\nname="a"\nrepo="o/s"\nlocal_dir="nope"\n', ["nope"]),
+    ("deep toml", "x = " + "[" * 5000 + "]" * 5000 + "\n", ["nested too deeply"]),
+    ("deep toml tables", "x = " + "{a=" * 5000 + "1" + "}" * 5000 + "\n", ["nested too deeply"]),
+    (
+        "every bad key",
+        '[[target]]\n[[targets]]\nname="a"\nrepo="o/s"\nbrnch="x"\nmax_delete="x"\n',
+        ["3 problems", "targets[1].brnch", "'branch'", "max_delete", "did you mean 'targets'"],
+    ),
+    (
+        "second target numbered 2",
+        '[[targets]]\nname="a"\nrepo="o/s"\n[[targets]]\nname="b"\nrepo="o/t"\nbackupkeep=1\n',
+        ["targets[2].backupkeep", "did you mean 'backup_keep'"],
+    ),
     (
         "rollback without wait",
         '[[targets]]\nname="a"\nrepo="o/s"\nrollback_on_failure=true\n',
@@ -170,3 +198,47 @@ def test_unknown_target_name(make_repo) -> None:
     done = hfsync(repo, "ls-files", "--target", "b")
     assert done.returncode == 2
     assert "no target named 'b'" in done.stderr
+
+
+def workflow_config(workflow: str) -> str:
+    return f'[[targets]]\nname="a"\nrepo="o/s"\nfrom_workflow="{workflow}"\n'
+
+
+DUPLICATE_KEYS = "on:\n  push:\n    paths: ['a/**']\n  push:\n    paths: ['b/**']\n"
+
+
+@pytest.mark.parametrize(
+    ("workflow", "content", "words"),
+    [
+        ("/dev/zero", None, ["outside the repository"]),
+        ("../outside.yml", "on:\n  push:\n    paths: ['a']\n", ["outside the repository"]),
+        ("fifo.yml", "fifo", ["not a regular file"]),
+        ("dup.yml", DUPLICATE_KEYS, ["duplicate key 'push'", "line 4"]),
+        ("deep.yml", "on: " + "[" * 20000 + "]" * 20000 + "\n", ["nested too deeply"]),
+        ("big.yml", "#" * (300 << 10), ["bytes"]),
+    ],
+    ids=["dev-zero", "outside", "fifo", "duplicate keys", "deep", "huge"],
+)
+def test_bad_workflow_is_one_line_and_exit_2(
+    make_repo, workflow: str, content: str | None, words: list[str]
+) -> None:
+    import os
+
+    repo = make_repo({"a.txt": "a", "hfsync.toml": workflow_config(workflow)})
+    if content == "fifo":
+        os.mkfifo(repo / workflow)
+    elif content is not None:
+        (repo / workflow).write_text(content)
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_huge_config_file_is_refused(make_repo) -> None:
+    repo = make_repo({"a.txt": "a"})
+    (repo / "hfsync.toml").write_text('[[targets]]\nname="a"\nrepo="o/s"\n' + "#" * (300 << 10))
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2 and "bytes" in done.stderr

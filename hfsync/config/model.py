@@ -6,6 +6,7 @@ Tokens are never read from here: only from `HF_TOKEN` or the huggingface_hub log
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hfsync.config.checks import branch_problem, flow_depth_exceeds, read_config_text
 from hfsync.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -34,7 +36,7 @@ _TOKEN_KEYS = {"token", "hf_token", "api_key", "password"}
 class TargetConfig(BaseModel):
     """One `[[targets]]` table."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str
     repo: str | None = None
@@ -55,7 +57,7 @@ class TargetConfig(BaseModel):
     space_sdk: SpaceSdk = "gradio"
     wait_for_build: bool = False
     rollback_on_failure: bool = False
-    build_timeout: float = Field(default=900.0, gt=0)
+    build_timeout: float = Field(default=900.0, gt=0, allow_inf_nan=False)
     commit_budget: int = Field(default=100, ge=1)
     min_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     # Checks before upload (hfsync/validate): deliberate exceptions, as "CHECK:PATTERN".
@@ -96,13 +98,28 @@ class TargetConfig(BaseModel):
     @field_validator("branch")
     @classmethod
     def _branch(cls, value: str) -> str:
-        if not value or value.startswith(("-", "/", "refs/")) or ".." in value or " " in value:
-            raise ValueError("must be a plain branch name such as 'main'")
+        problem = branch_problem(value)
+        if problem is not None:
+            raise ValueError(f"{problem}; use a plain branch name such as 'main'")
+        return value
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclude(cls, value: list[str]) -> list[str]:
+        from pathspec import GitIgnoreSpec
+
+        for pattern in value:
+            try:
+                GitIgnoreSpec.from_lines([pattern])
+            except (re.error, ValueError, TypeError) as exc:
+                raise ValueError(f"pattern {pattern!r} is not gitignore syntax: {exc}") from None
         return value
 
     @field_validator("local_dir", "remote_dir")
     @classmethod
     def _dir(cls, value: str) -> str:
+        if value.startswith("/") or "\0" in value:
+            raise ValueError("must be a folder relative to the repository root, not absolute")
         cleaned = value.strip("/")
         if cleaned.startswith("./"):
             cleaned = cleaned[2:]
@@ -110,6 +127,8 @@ class TargetConfig(BaseModel):
             cleaned = ""
         if any(part in ("", "..", ".") for part in cleaned.split("/")) and cleaned:
             raise ValueError("must be a relative folder inside the repository, without '..'")
+        if cleaned.split("/")[0] == ".git" or "/.git/" in f"/{cleaned}/":
+            raise ValueError("must not be inside '.git', which git never stores")
         return cleaned
 
     @model_validator(mode="after")
@@ -138,7 +157,7 @@ class NotifyConfig(BaseModel):
     """`[notify]`: apprise URLs, read from the environment variables named here (a URL holds
     credentials, so never the file), and the events that send a message."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     urls_from_env: list[str] = Field(default_factory=list)
     events: list[NotifyEvent] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
@@ -158,7 +177,7 @@ class NotifyConfig(BaseModel):
 class ConfigFile(BaseModel):
     """The whole file: a list of targets, and notifications."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     targets: list[TargetConfig] = Field(min_length=1)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
@@ -219,15 +238,17 @@ def find_config(repo_root: Path) -> Path:
 
 def load_config(path: Path) -> Config:
     """Read and validate a config file (`hfsync.toml` or a pyproject.toml with `[tool.hfsync]`)."""
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"{path}: config file not found; pass an existing file with --config")
     data = _read_toml(path)
     prefix = ""
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("hfsync")
+        tool = data.get("tool")
+        table = tool.get("hfsync") if isinstance(tool, dict) else None
         prefix = "tool.hfsync."
-        if not isinstance(data, dict):
+        if not isinstance(table, dict):
             raise ConfigError(f"{path}: no [tool.hfsync] table; add one or use {CONFIG_FILE}")
+        data = table
     _reject_tokens(path, data, prefix)
     try:
         parsed = ConfigFile.model_validate(data)
@@ -237,50 +258,78 @@ def load_config(path: Path) -> Config:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = read_config_text(path, "config file")
+    if flow_depth_exceeds(text):
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def _reject_tokens(path: Path, data: dict[str, Any], prefix: str) -> None:
-    for index, target in enumerate(data.get("targets") or []):
+    targets = data.get("targets")
+    for index, target in enumerate(targets if isinstance(targets, list) else []):
         if isinstance(target, dict):
-            for key in _TOKEN_KEYS.intersection(target):
+            for key in sorted(_TOKEN_KEYS.intersection(target)):
                 raise ConfigError(
-                    f"{path}: {prefix}targets[{index}].{key}: tokens are never read from the "
+                    f"{path}: {prefix}targets[{index + 1}].{key}: tokens are never read from the "
                     "config file; set HF_TOKEN or run 'hf auth login'"
                 )
 
 
 def _describe(exc: ValidationError, prefix: str) -> str:
-    """The first validation error as `key: what is allowed (got ...)`."""
-    error = exc.errors()[0]
-    key = prefix + _format_loc(error["loc"])
+    """Every validation error as `key: what is allowed (got ...)`, joined with '; '.
+
+    Target numbers are 1-based (`targets[1]` is the first `[[targets]]` table), and an unknown
+    key close to a known one says which one was meant.
+    """
+    problems = [_describe_one(error, prefix) for error in exc.errors()]
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems: " + "; ".join(problems)
+
+
+def _describe_one(error: Any, prefix: str) -> str:
+    loc = error["loc"]
+    key = prefix + _format_loc(loc)
     kind = error["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(error["loc"])
-        return f"{key}: unknown key (allowed: {allowed})"
+        known = _allowed_keys(loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            return f"{key}: unknown key, did you mean '{close[0]}'?"
+        return f"{key}: unknown key (allowed: {', '.join(known)})"
     if kind == "missing":
         return f"{key}: required key is missing"
     message = error["msg"].removeprefix("Value error, ")
     where = f"{key}: " if key else ""
-    if kind != "value_error" and "input" in error:
-        return f"{where}{message} (got {error['input']!r})"
+    if kind != "value_error" and "input" in error and not isinstance(error["input"], dict):
+        return f"{where}{message} (got {_short(error['input'])})"
     return f"{where}{message}"
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
     text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    for position, part in enumerate(loc):
+        if isinstance(part, int):
+            # 1-based for the targets list (people count tables from 1), as given for the rest
+            number = part + 1 if position == 1 and loc[0] == "targets" else part
+            text += f"[{number}]"
+        else:
+            text += f".{part}" if text else str(part)
     return text
 
 
-def _allowed_keys(loc: tuple[int | str, ...]) -> str:
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     model: type[BaseModel] = TargetConfig if "targets" in loc and len(loc) > 2 else ConfigFile
     if loc[:1] == ("notify",) and len(loc) > 1:
         model = NotifyConfig
-    return ", ".join(model.model_fields)
+    return list(model.model_fields)

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from hfsync.config.checks import flow_depth_exceeds, read_config_text
 from hfsync.core.errors import ConfigError
 from hfsync.core.filters import FilterError, PathFilter
 
@@ -18,23 +19,54 @@ from hfsync.core.filters import FilterError, PathFilter
 _EVENTS = ("push", "pull_request", "pull_request_target")
 
 
-def read_workflow_filter(workflow_file: Path) -> PathFilter:
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys (GitHub does; PyYAML keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: the base constructor reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_workflow_filter(workflow_file: Path, repo_root: Path | None = None) -> PathFilter:
     """The `PathFilter` of the workflow at `workflow_file` (see the module docstring).
 
-    Raises `ConfigError` (one line) when the file cannot be read or parsed, has no push or pull
-    request event, when no such event has a path filter, or when one sets both `paths` and
-    `paths-ignore` (GitHub rejects that too); `FilterError` for a pattern GitHub would reject.
+    Raises `ConfigError` (one line) when the file lies outside `repo_root` (symlinks followed),
+    is not a regular file of a sane size, cannot be parsed (duplicate keys included), has no
+    push or pull request event, when no such event has a path filter, or when one sets both
+    `paths` and `paths-ignore` (GitHub rejects that too); `FilterError` for a pattern GitHub
+    would reject.
     """
+    if repo_root is not None:
+        resolved = workflow_file.resolve()
+        if not resolved.is_relative_to(repo_root.resolve()):
+            raise ConfigError(
+                f"workflow file {workflow_file} is outside the repository; name a workflow "
+                "under .github/workflows/"
+            )
+    text = read_config_text(workflow_file, "workflow file")
+    if flow_depth_exceeds(text):
+        raise ConfigError(f"invalid YAML in {workflow_file}: nested too deeply")
     try:
-        text = workflow_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"workflow file not found: {workflow_file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read workflow file {workflow_file}: {exc}") from None
-    try:
-        document = yaml.safe_load(text)
+        loader = _StrictLoader(text)
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML in {workflow_file}{_where(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"invalid YAML in {workflow_file}: nested too deeply") from None
 
     events = _events(workflow_file, document)
     for name in _EVENTS:

@@ -145,11 +145,16 @@ class Scope:
 def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -> Scope:
     """Build a target's scope, turning bad patterns into config errors that name the key."""
     index_hint = f"target '{target.name}'"
+    if target.local_dir and not (repo_root / target.local_dir).is_dir():
+        raise ConfigError(
+            f"{config_path}: {index_hint}, local_dir: '{target.local_dir}' is not a folder in "
+            f"{repo_root}; fix the path or create the folder"
+        )
     try:
         if target.from_workflow is not None:
             from hfsync.config.workflow import read_workflow_filter
 
-            workflow_filter = read_workflow_filter(repo_root / target.from_workflow)
+            workflow_filter = read_workflow_filter(repo_root / target.from_workflow, repo_root)
             kind, patterns = workflow_filter.kind, workflow_filter.patterns
         elif target.paths is not None:
             kind, patterns = "paths", tuple(target.paths)
