@@ -376,9 +376,16 @@ def status(
         plans.append(plan)
         diffs = remote_edit_diffs(target, source, plan)
         if as_json:
-            reports.append({"target": target.config.name, "plan": plan.to_dict(), "diffs": diffs})
+            reports.append(
+                {
+                    "target": target.config.name,
+                    "would_create": target.remote.missing,
+                    "plan": plan.to_dict(),
+                    "diffs": diffs,
+                }
+            )
         else:
-            render.status(target.config.name, plan, diffs)
+            render.status(target.config.name, plan, diffs, missing=target.remote.missing)
     if as_json:
         click.echo(json.dumps(reports, indent=2))
     if exit_code and any(plan.conflicts for plan in plans):
@@ -789,8 +796,22 @@ def _report_error(message: str) -> None:
         click.echo(error_annotation(message))
 
 
+def _show_warnings() -> None:
+    """hfsync's own log lines (retries, waiting for another run) as `hfsync: ...` on stderr;
+    with HFSYNC_DEBUG, the Hub client's too."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("hfsync: %(message)s"))
+    logger = logging.getLogger("hfsync")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if os.environ.get("HFSYNC_DEBUG") else logging.WARNING)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every outcome to an exit code."""
+    _show_warnings()
     try:
         cli.main(args=argv, prog_name="hfsync", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -38,6 +38,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    # Retries as in production, with short waits (a 429's Retry-After is still honoured).
+    monkeypatch.setenv("HFSYNC_RETRY_WAIT", "0.05")
     for var in (
         "HF_TOKEN",
         "HUGGING_FACE_HUB_TOKEN",

@@ -53,6 +53,24 @@ def list_backups(branches: Mapping[str, str]) -> list[Backup]:
     return sorted(found, key=lambda b: (b.created, b.name), reverse=True)
 
 
+def backup_of(backups: list[Backup], head: str) -> Backup | None:
+    """The newest of hfsync's backups that points at `head` (reused: one backup per head)."""
+    return next((backup for backup in backups if backup.commit == head), None)
+
+
 def backups_to_prune(backups: list[Backup], keep: int) -> list[Backup]:
-    """The backups beyond the newest `keep` (the list is newest first)."""
-    return backups[keep:]
+    """The backups of heads beyond the newest `keep` distinct heads (the list is newest first).
+
+    Retention counts heads, not branches: copies of one head (left by older versions, or by two
+    runs at once) count once and are kept with it.
+    """
+    kept_heads: set[str] = set()
+    pruned = []
+    for backup in backups:
+        if backup.commit in kept_heads:
+            continue
+        if len(kept_heads) < keep:
+            kept_heads.add(backup.commit)
+        else:
+            pruned.append(backup)
+    return pruned

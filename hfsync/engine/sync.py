@@ -6,6 +6,7 @@ values; the CLI renders them.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,11 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hfsync.config.model import TargetConfig
-from hfsync.core.backups import backup_name, backups_to_prune, list_backups
+from hfsync.core.backups import backup_name, backup_of, backups_to_prune, list_backups
 from hfsync.core.errors import (
     ConflictError,
     RemoteError,
     RemoteMovedError,
+    TemporaryError,
     TooManyDeletesError,
 )
 from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
@@ -25,10 +27,11 @@ from hfsync.core.record import SyncRecord, commit_message, derive_base, parse_re
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.local.source import Source
-from hfsync.local.state import BasePointer, TargetState, state_dir, target_key
+from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
 from hfsync.remotes import Change, Remote
 
 MAX_ATTEMPTS = 3
+log = logging.getLogger("hfsync.sync")
 
 
 @dataclass
@@ -77,6 +80,8 @@ class SyncResult:
     pruned_backups: tuple[str, ...] = ()
     dry_run: bool = False
     attempts: int = 1
+    created: str | None = None  # what a real run created ("would create ..." on a dry run)
+    note: str | None = None  # e.g. another run got there first
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -87,6 +92,8 @@ class SyncResult:
             "pruned_backups": list(self.pruned_backups),
             "dry_run": self.dry_run,
             "attempts": self.attempts,
+            "created": self.created,
+            "note": self.note,
             "plan": self.plan.to_dict(),
         }
 
@@ -144,44 +151,112 @@ def run_sync(
     options: SyncOptions,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> SyncResult:
-    """One sync of one target. Raises ConflictError / TooManyDeletesError before writing."""
+    """One sync of one target. Raises ConflictError / TooManyDeletesError before writing.
+
+    A real run holds the checkout's run lock, so two runs on one checkout take turns; a dry
+    run takes no lock and writes nothing remote (a missing target is reported, not created).
+    """
+    if options.dry_run:
+        return _sync(target, source, options, now, waited=False)
+    with run_lock(target.state.git_dir) as waited:
+        return _sync(target, source, options, now, waited)
+
+
+def _sync(
+    target: Target,
+    source: Source,
+    options: SyncOptions,
+    now: Callable[[], datetime],
+    waited: bool,
+) -> SyncResult:
     policy = Policy(
         on_conflict=options.on_conflict or target.config.on_conflict, prune=options.prune
     )
+    written = _Written()
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        snap = snapshot(target, source, policy)
-        plan = snap.plan
-        check_plan(plan, target.config.max_delete, options.force)
-        result = SyncResult(target.config.name, source.label, plan, dry_run=options.dry_run)
-        if options.before_write is not None:
-            options.before_write(target, source, plan)
-        if options.dry_run or not plan.has_changes:
-            return result
-        options.progress(describe_change(plan))
-        backup, pruned = take_backup(target, snap.head, now())
-        title, body = _message(target, source, plan, options)
-        change = Change(
-            uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
-            deletes=tuple(op.path for op in plan.deletes),
-        )
         try:
-            commit = target.remote.commit(snap.head, change, source, title, body)
-        except RemoteMovedError:
-            continue
+            snap = snapshot(target, source, policy)
+            if target.remote.missing is not None:
+                if options.dry_run:
+                    written.created = f"would create {target.remote.missing}"
+                else:
+                    written.created = target.remote.create_missing()
+                    snap = snapshot(target, source, policy)
+            plan = snap.plan
+            check_plan(plan, target.config.max_delete, options.force)
+            note = _note(attempt, waited, plan.has_changes)
+            result = SyncResult(
+                target.config.name,
+                source.label,
+                plan,
+                dry_run=options.dry_run,
+                attempts=attempt,
+                created=written.created,
+                note=note,
+            )
+            if options.before_write is not None:
+                options.before_write(target, source, plan)
+            if options.dry_run or not plan.has_changes:
+                return result
+            options.progress(describe_change(plan))
+            written.backup = ensure_backup(target, snap.head, now())
+            title, body = _message(target, source, plan, options)
+            change = Change(
+                uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
+                deletes=tuple(op.path for op in plan.deletes),
+            )
+            try:
+                commit = target.remote.commit(snap.head, change, source, title, body)
+            except RemoteMovedError:
+                continue
+        except RemoteError as exc:
+            raise written.explain(exc) from exc.__cause__
         target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
         return SyncResult(
             target.config.name,
             source.label,
             plan,
             commit=commit,
-            backup=backup,
-            pruned_backups=pruned,
+            backup=written.backup,
+            pruned_backups=prune_backups(target),
             attempts=attempt,
+            created=written.created,
+            note=note,
         )
-    raise RemoteError(
-        f"{target.remote.description} kept moving while hfsync was writing "
-        f"({MAX_ATTEMPTS} attempts); nothing was overwritten, run hfsync again"
+    raise written.explain(
+        TemporaryError(
+            f"{target.remote.description} kept moving while hfsync was writing "
+            f"({MAX_ATTEMPTS} attempts); nothing was overwritten, run hfsync again"
+        )
     )
+
+
+@dataclass
+class _Written:
+    """What a run has written so far, for error messages that say it truthfully."""
+
+    created: str | None = None
+    backup: str | None = None
+
+    def explain(self, exc: RemoteError) -> RemoteError:
+        done = []
+        if self.created and not self.created.startswith("would "):
+            done.append(self.created)
+        if self.backup:
+            done.append(f"no commit was made; backup {self.backup} points at the head")
+        else:
+            done.append("no commit was made" if done else "nothing was written")
+        return type(exc)(f"{exc}; {', '.join(done)}")
+
+
+def _note(attempt: int, waited: bool, has_changes: bool) -> str | None:
+    if has_changes:
+        return None
+    if waited:
+        return "another hfsync run on this checkout synced first"
+    if attempt > 1:
+        return "another writer got there first; the remote already holds these changes"
+    return None
 
 
 def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
@@ -226,18 +301,60 @@ def human_size(size: int) -> str:
 def take_backup(
     target: Target, head: str | None, now: datetime
 ) -> tuple[str | None, tuple[str, ...]]:
-    """Create a backup branch at `head` and prune hfsync's backups beyond `backup_keep`."""
+    """Back up `head` (reusing a backup of it) and prune hfsync's backups beyond `backup_keep`."""
+    name = ensure_backup(target, head, now)
+    return name, prune_backups(target)
+
+
+def ensure_backup(target: Target, head: str | None, now: datetime) -> str | None:
+    """The name of an hfsync backup branch at `head`: an existing one, else a new one.
+
+    One backup per head: retries, failed runs and two runs at once never multiply them. When
+    another run creates the same name first, its branch is taken as ours if it points at `head`.
+    """
     if head is None:
-        return None, ()
+        return None
     remote = target.remote
     branches = remote.branches()
+    existing = backup_of(list_backups(branches), head)
+    if existing is not None:
+        return existing.name
     name = backup_name(head, now, branches)
-    remote.create_branch(name, head)
-    branches[name] = head
-    pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
+    try:
+        remote.create_branch(name, head)
+    except RemoteError:
+        again = backup_of(list_backups(remote.branches()), head)
+        if again is None:
+            raise
+        return again.name
+    return name
+
+
+def prune_backups(target: Target) -> tuple[str, ...]:
+    """Delete hfsync's backups of heads beyond the newest `backup_keep` distinct heads, after a
+    commit. A backup already gone (another run pruned it) is fine; a failure to prune is only
+    logged: the sync itself has landed."""
+    remote = target.remote
+    try:
+        branches = remote.branches()
+        pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
+    except RemoteError as exc:
+        log.warning("could not list backups to prune: %s", exc)
+        return ()
+    done = []
     for backup in pruned:
-        remote.delete_branch(backup.name)
-    return name, tuple(b.name for b in pruned)
+        try:
+            remote.delete_branch(backup.name)
+        except RemoteError as exc:
+            try:
+                still_there = backup.name in remote.branches()
+            except RemoteError:
+                still_there = True
+            if still_there:
+                log.warning("could not prune backup %s: %s", backup.name, exc)
+                continue
+        done.append(backup.name)
+    return tuple(done)
 
 
 def recover_base(target: Target, head: str | None) -> Base | None:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from hfsync.core.errors import TemporaryError
+
 VERSION = 1
+LOCK_NAME = "run.lock"
+LOCK_WAIT_S = 600.0  # a run waits this long for another run on the same checkout
+log = logging.getLogger("hfsync.state")
 
 
 @dataclass(frozen=True)
@@ -39,10 +47,40 @@ def target_key(name: str, where: str, branch: str) -> str:
     return f"{name}-{digest}"
 
 
+@contextmanager
+def run_lock(git_dir: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[bool]:
+    """Hold the checkout's run lock (`.git/hfsync/run.lock`): one writing run at a time per
+    checkout. Yields True when another run held it first (this one waited for it). The lock is
+    the kernel's (flock): a run killed with -9 releases it."""
+    from filelock import FileLock, Timeout
+
+    directory = state_dir(git_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(directory / LOCK_NAME)
+    waited = False
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        waited = True
+        log.warning("waiting for another hfsync run on this checkout to finish")
+        try:
+            lock.acquire(timeout=wait_s)
+        except Timeout:
+            raise TemporaryError(
+                f"another hfsync run on this checkout held {directory / LOCK_NAME} for more "
+                f"than {wait_s:.0f} s; nothing was written, try again when it has finished"
+            ) from None
+    try:
+        yield waited
+    finally:
+        lock.release()
+
+
 class TargetState:
     """Read and write one target's cached base pointer."""
 
     def __init__(self, git_dir: Path, key: str) -> None:
+        self.git_dir = git_dir
         self.path = state_dir(git_dir) / "targets" / f"{key}.json"
 
     def load(self) -> BasePointer | None:

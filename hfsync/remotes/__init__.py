@@ -37,9 +37,14 @@ class Remote(Protocol):
     """One target branch on one remote."""
 
     description: str
+    missing: str | None  # what `head` found missing and `create_missing` would create
 
     def head(self) -> str | None:
-        """The branch's head commit, or None when the branch does not exist yet."""
+        """The branch's head commit, or None when the branch does not exist yet (or the whole
+        target, with `create` set: then `missing` says what a real run will create)."""
+
+    def create_missing(self) -> str | None:
+        """Create what `head` found missing; a line saying what was created, or None."""
 
     def tree(self, commit: str) -> dict[str, RemoteFile]:
         """Every file of a commit: path -> (oid, size)."""

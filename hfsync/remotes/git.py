@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
+from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, TemporaryError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import RemoteFile
-from hfsync.remotes import Change, RemoteCommit
+from hfsync.remotes import Change, RemoteCommit, git_errors, retry
 
 if TYPE_CHECKING:
     from git import Git
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/]+@[^/]+:")
 _EMPTY_TREE_MODE = "100644"
+
 _HISTORY_PAGE = 200
 _FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "hfsync",
@@ -65,17 +66,43 @@ class GitRemote:
         self._git.update_environment(**NEVER_PROMPT)
         self._modes: dict[str, str] = {}
         self._trees: dict[str, dict[str, RemoteFile]] = {}
-        if is_local_path(self.url) and not Path(self.url).exists():
-            if not create:
-                raise RefusedError(
-                    f"no git repository at {self.url}; create it or set 'create = true' "
-                    "on the target"
-                )
-            self._run("init", "--quiet", "--bare", f"--initial-branch={branch}", self.url)
+        self._create = create
+        self.policy = retry.RetryPolicy.from_env()
+        self.missing: str | None = None
+        # A transfer slower than 1 kB/s for HFSYNC_TIMEOUT seconds is a stall: git gives up.
+        self._limits = (
+            "-c",
+            "http.lowSpeedLimit=1000",
+            "-c",
+            f"http.lowSpeedTime={max(1, int(self.policy.timeout))}",
+        )
+
+    def _check_exists(self) -> bool:
+        """False when the target is a local path that does not exist yet and `create` is set
+        (the plan is then made against an empty remote; only a real run creates it)."""
+        if not is_local_path(self.url) or Path(self.url).exists():
+            self.missing = None
+            return True
+        if not self._create:
+            raise RefusedError(
+                f"no git repository at {self.url}; create it or set 'create = true' on the target"
+            )
+        self.missing = f"git repository {self.url}"
+        return False
+
+    def create_missing(self) -> str | None:
+        """`git init --bare` the repository `head` found missing; what was created, or None."""
+        if self.missing is None or self._check_exists():
+            return None
+        self._run("init", "--quiet", "--bare", f"--initial-branch={self.branch}", self.url)
+        self.missing = None
+        return f"created the bare git repository {self.url}"
 
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> str | None:
+        if not self._check_exists():
+            return None
         out = self._run("ls-remote", self.url, f"refs/heads/{self.branch}")
         if not out.strip():
             return None
@@ -142,6 +169,8 @@ class GitRemote:
         return data
 
     def branches(self) -> dict[str, str]:
+        if not self._check_exists():
+            return {}
         out = self._run("ls-remote", "--heads", self.url)
         found = {}
         for line in out.splitlines():
@@ -207,13 +236,28 @@ class GitRemote:
             os.unlink(handle.name)
 
     def _push(self, commit: str, expected: str | None) -> None:
+        """Push `commit` with a lease on `expected`. A push that failed in a way worth retrying
+        is retried after reading the branch: done if it holds `commit` (the answer was lost),
+        RemoteMovedError if it holds anything but `expected`."""
         from git import GitCommandError
 
         ref = f"refs/heads/{self.branch}"
-        try:
+        attempt = 0
+
+        def push() -> None:
+            nonlocal attempt
+            attempt += 1
+            if attempt > 1:
+                now = self._run("ls-remote", self.url, ref).split()
+                head = now[0] if now else None
+                if head == commit:
+                    return
+                if head != expected:
+                    raise RemoteMovedError(f"{self.description} moved while hfsync was writing")
             self._git.execute(
                 [
                     "git",
+                    *self._limits,
                     "push",
                     "--porcelain",
                     f"--force-with-lease={ref}:{expected or ''}",
@@ -222,15 +266,16 @@ class GitRemote:
                 ],
                 start_new_session=True,  # see `_run`'s `detached`
             )
-        except GitCommandError as exc:
-            text = f"{exc.stdout}\n{exc.stderr}"
-            if any(word in text for word in ("stale info", "fetch first", "non-fast-forward")):
+
+        try:
+            retry.call(push, git_errors.classify, self.policy, f"push to {self.description}")
+        except (GitCommandError, retry.GaveUp) as exc:
+            failure = exc.failure if isinstance(exc, retry.GaveUp) else exc
+            if git_errors.is_moved(failure):
                 raise RemoteMovedError(
                     f"{self.description} moved while hfsync was writing"
                 ) from None
-            if needs_credentials(exc):
-                raise RemoteError(credentials_message(self.url)) from None
-            raise RemoteError(f"push to {self.description} failed: {_last_line(exc)}") from None
+            raise _error(f"push to {self.description}", exc, self.url) from None
         self._run("update-ref", f"{self._ns}/head", commit)
 
     def _identity(self) -> dict[str, str]:
@@ -271,20 +316,24 @@ class GitRemote:
         lets the push finish, then stops."""
         from git import GitCommandError
 
-        try:
-            out = self._git.execute(
-                ["git", *args],
+        def execute() -> object:
+            return self._git.execute(
+                ["git", *self._limits, *args],
                 env=env,
                 istream=istream,
                 strip_newline_in_stdout=False,
                 start_new_session=detached,
             )
-        except GitCommandError as exc:
-            if needs_credentials(exc):
-                raise RemoteError(credentials_message(self.url)) from None
-            raise RemoteError(
-                f"git {args[0]} on {self.description} failed: {_last_line(exc)}"
-            ) from None
+
+        try:
+            if istream is not None:  # a stream is read once: not repeatable
+                out = execute()
+            else:
+                out = retry.call(
+                    execute, git_errors.classify, self.policy, f"git {args[0]} on {self.url}"
+                )
+        except (GitCommandError, retry.GaveUp) as exc:
+            raise _error(f"git {args[0]} on {self.description}", exc, self.url) from None
         # GitPython returns str here; this narrows its untyped result.
         assert isinstance(out, str)  # noqa: S101
         return out
@@ -320,7 +369,14 @@ def credentials_message(url: str) -> str:
     )
 
 
-def _last_line(exc: Any) -> str:
-    lines = [line for line in str(exc.stderr or "").strip().splitlines() if line.strip()]
-    text = lines[-1].strip() if lines else str(exc.status)
-    return redact(text.removeprefix("stderr: ").strip("'"))
+def _error(what: str, exc: Exception, url: str) -> RemoteError:
+    """TemporaryError (exit 6) when git failed on the network and retries did not help, with
+    git's whole message; RemoteError (exit 4) otherwise."""
+    failure = exc.failure if isinstance(exc, retry.GaveUp) else exc
+    if needs_credentials(failure):
+        return RemoteError(credentials_message(url))
+    if isinstance(exc, retry.GaveUp):
+        tries = f" after {exc.attempts} attempts" if exc.attempts > 1 else ""
+        text = git_errors.message(exc.failure)
+        return TemporaryError(f"{what} failed{tries} ({exc.transient.kind}): {text}")
+    return RemoteError(f"{what} failed: {git_errors.message(exc)}")

@@ -9,25 +9,19 @@ commit, so they are cached on disk by commit id: a run whose remote has not move
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
 from hfsync.core.snapshot import LocalFile, RemoteFile
-from hfsync.remotes import Change, RemoteCommit
-from hfsync.remotes.hub_errors import (
-    error_class,
-    explain,
-    is_missing_token,
-    is_network_error,
-    retry_after,
-    status_of,
-)
+from hfsync.remotes import Change, RemoteCommit, retry
+from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
 from hfsync.remotes.hub_limits import CommitLimits, split_change
 
 if TYPE_CHECKING:
@@ -40,7 +34,7 @@ PATHS_INFO_CHUNK = 500
 INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the bytes checked
 TREE_CACHE_VERSION = 2
 TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
-MAX_RATE_LIMIT_WAIT = 60.0
+log = logging.getLogger("hfsync.hub")
 
 
 class HubRemote:
@@ -74,38 +68,73 @@ class HubRemote:
         self._trees = cache_dir / repo_type / repo_id.replace("/", "--") / "trees"
         self._tree: dict[str, dict[str, RemoteFile]] = {}  # the last tree read, by commit
         self.limits = limits or CommitLimits()
+        self.policy = retry.RetryPolicy.from_env()
+        retry.configure_client(self.policy)
+        self.missing: str | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> str | None:
+        """The branch head; None when the repo or branch is missing and `create` is set (the
+        plan is then made against an empty remote, and only a real run creates it)."""
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
         try:
             info = self._call(
                 lambda: self.api.repo_info(
                     self.repo_id, repo_type=self.repo_type, revision=self.branch
-                )
+                ),
+                "read the head",
             )
         except RemoteError as exc:
             cause = exc.__cause__
             if isinstance(cause, RepositoryNotFoundError) and self._create:
-                self._create_repo()
-                return self.head()
+                self.missing = f"{self.where}"
+                return None
             if isinstance(cause, RevisionNotFoundError):
                 if self._create:
-                    self._call(
-                        lambda: self.api.create_branch(
-                            self.repo_id, branch=self.branch, repo_type=self.repo_type
-                        )
-                    )
-                    return self.head()
+                    self.missing = f"branch '{self.branch}' of {self.where}"
+                    return None
                 raise RefusedError(
                     f"branch '{self.branch}' does not exist on {self.repo_type} {self.repo_id}; "
                     "create it or set 'create = true'"
                 ) from None
             raise
+        self.missing = None
         sha: str | None = info.sha
         return sha
+
+    def create_missing(self) -> str | None:
+        """Create the repo and/or branch `head` found missing; what was created, or None."""
+        if self.missing is None:
+            return None
+        created = []
+        if self.missing == self.where:
+            self._call(
+                lambda: self.api.create_repo(
+                    self.repo_id,
+                    repo_type=self.repo_type,
+                    private=self._private,
+                    space_sdk=self._space_sdk if self.repo_type == "space" else None,
+                    exist_ok=True,
+                ),
+                "create the repo",
+            )
+            created.append(f"created {self.where}")
+        if self.branch not in self.branches():
+            try:
+                self._call(
+                    lambda: self.api.create_branch(
+                        self.repo_id, branch=self.branch, repo_type=self.repo_type, exist_ok=True
+                    ),
+                    "create the branch",
+                )
+            except RemoteError:
+                if self.branch not in self.branches():
+                    raise
+            created.append(f"created branch '{self.branch}'")
+        self.missing = None
+        return ", ".join(created) or None
 
     def tree(self, commit: str) -> dict[str, RemoteFile]:
         """A commit's tree: from memory (the head and the base are often one commit), else from
@@ -127,38 +156,58 @@ class HubRemote:
                     files[entry.path] = _remote_file(entry.blob_id, entry.size, entry.lfs)
             return files
 
-        tree = self._call(listing)
+        tree = self._call(listing, "list the files")
         self._save_tree(commit, tree)
         return tree
 
     def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
-        from huggingface_hub.utils import build_hf_headers, paginate
+        """Page by page, each page a call of its own (retried alone, as a read)."""
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-        url = (
+        url: str | None = (
             f"{self.api.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/"
             f"{quote(head, safe='')}"
         )
         headers = build_hf_headers(token=self.api.token)
-        pages = iter(paginate(url, params={}, headers=headers))
-        while True:
-            item = self._call(lambda: next(pages, None), retry_rate_limit=False)
-            if item is None:
-                return
-            message = item.get("title", "")
-            if item.get("message"):
-                message += "\n\n" + item["message"]
-            yield RemoteCommit(id=item["id"], message=message)
+
+        def page(address: str) -> tuple[list[dict[str, Any]], str | None]:
+            response = get_session().get(address, headers=headers)
+            hf_raise_for_status(response)
+            following = response.links.get("next", {}).get("url")
+            return response.json(), following
+
+        while url is not None:
+            items, url = self._call(partial(page, url), "read the history")
+            for item in items:
+                message = item.get("title", "")
+                if item.get("message"):
+                    message += "\n\n" + item["message"]
+                yield RemoteCommit(id=item["id"], message=message)
 
     def read_file(self, commit: str, path: str) -> bytes:
         local = self._call(
             lambda: self.api.hf_hub_download(
                 self.repo_id, path, revision=commit, repo_type=self.repo_type
-            )
+            ),
+            "download a file",
         )
         return Path(local).read_bytes()
 
     def branches(self) -> dict[str, str]:
-        refs = self._call(lambda: self.api.list_repo_refs(self.repo_id, repo_type=self.repo_type))
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        if self.missing == self.where:
+            return {}
+        try:
+            refs = self._call(
+                lambda: self.api.list_repo_refs(self.repo_id, repo_type=self.repo_type),
+                "list the branches",
+            )
+        except RemoteError as exc:
+            if isinstance(exc.__cause__, RepositoryNotFoundError) and self._create:
+                self.missing = self.where
+                return {}
+            raise
         return {ref.name: ref.target_commit for ref in refs.branches}
 
     # -- writing -----------------------------------------------------------------------------
@@ -191,14 +240,20 @@ class HubRemote:
                 additions.append((addition, pinned))
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
             tree = dict(self.tree(commit)) if commit else {}
-            commit = self._create_commit(operations, commit, part_title, body)
+            try:
+                commit = self._create_commit(operations, commit, part_title, body)
+            except RemoteError as exc:
+                if number == 1:
+                    raise
+                raise type(exc)(
+                    f"{exc} (parts 1 to {number - 1} of {len(parts)} landed, up to commit "
+                    f"{commit}; the next run completes the sync)"
+                ) from exc.__cause__
             for path in part.deletes:
                 tree.pop(path, None)
             written, unknown = _written_entries(additions)
             tree.update(written)
-            if unknown:
-                tree.update(self._paths_info(commit, unknown))
-            self._save_tree(commit, tree)
+            self._cache_new_tree(commit, tree, unknown)
         # split_change returns at least one part, so a commit was made; this narrows the type.
         assert commit is not None  # noqa: S101
         return commit
@@ -230,19 +285,21 @@ class HubRemote:
         self._call(
             lambda: self.api.create_branch(
                 self.repo_id, branch=name, revision=commit, repo_type=self.repo_type
-            )
+            ),
+            "create a branch",
         )
 
     def delete_branch(self, name: str) -> None:
         self._call(
-            lambda: self.api.delete_branch(self.repo_id, branch=name, repo_type=self.repo_type)
+            lambda: self.api.delete_branch(self.repo_id, branch=name, repo_type=self.repo_type),
+            "delete a branch",
         )
 
     # -- Spaces ------------------------------------------------------------------------------
 
     def space_stage(self) -> str:
         """The Space's runtime stage (RUNNING, BUILDING, BUILD_ERROR, ...)."""
-        runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id))
+        runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id), "read the Space")
         return str(runtime.stage)
 
     def space_error_message(self) -> str | None:
@@ -256,9 +313,20 @@ class HubRemote:
     def _create_commit(
         self, operations: list[Any], parent: str | None, title: str, body: str
     ) -> str:
+        """One commit pinned to `parent`. A POST that failed in a way worth retrying is retried
+        only after checking the branch: if the commit landed (the answer was lost), it is
+        returned; if someone else moved the branch, RemoteMovedError (the engine re-plans)."""
         from huggingface_hub.errors import HfHubHTTPError
 
+        attempt = 0
+
         def post() -> str:
+            nonlocal attempt
+            attempt += 1
+            if attempt > 1 and parent is not None:
+                landed = self._landed_commit(parent, title, body)
+                if landed is not None:
+                    return landed
             info = self.api.create_commit(
                 self.repo_id,
                 operations,
@@ -271,36 +339,25 @@ class HubRemote:
             return str(info.oid)
 
         try:
-            commit = self._call(post)
+            commit = self._call(post, "commit")
         except RemoteError as exc:
             cause = exc.__cause__
             if isinstance(cause, HfHubHTTPError) and status_of(cause) == 412:
                 raise RemoteMovedError(
                     f"{self.description} moved while hfsync was writing"
                 ) from None
-            if cause is not None and is_network_error(cause):
-                return self._landed_commit(parent, title, body, cause)
             raise
         self._confirm_own_commit(commit, parent, title, body)
         return commit
 
-    def _landed_commit(
-        self, parent: str | None, title: str, body: str, cause: BaseException
-    ) -> str:
-        """After the connection broke during the commit POST: our commit if it landed.
-
-        If it did not, RemoteMovedError makes the engine re-plan; the pinned parent makes the
-        retry safe either way (never a duplicate, never a lost commit).
-        """
+    def _landed_commit(self, parent: str, title: str, body: str) -> str | None:
+        """Before retrying a commit whose answer was lost: our commit if it landed, None if the
+        branch is still at `parent`; RemoteMovedError if someone else's commit is there."""
         head = self.head()
-        if head is not None and head != parent:
-            try:
-                self._confirm_own_commit(head, parent, title, body)
-            except RemoteMovedError:
-                pass
-            else:
-                return head
-        raise RemoteMovedError(f"lost the connection to the Hub while committing: {cause}")
+        if head is None or head == parent:
+            return None
+        self._confirm_own_commit(head, parent, title, body)
+        return head
 
     def _confirm_own_commit(self, commit: str, parent: str | None, title: str, body: str) -> None:
         """Make sure `commit` is the one just written on top of `parent`.
@@ -321,6 +378,18 @@ class HubRemote:
         if not (ours and on_parent):
             raise RemoteMovedError(f"{self.description} moved and already holds these changes")
 
+    def _cache_new_tree(self, commit: str, tree: dict[str, RemoteFile], unknown: list[str]) -> None:
+        """Cache the new commit's tree: the parent's with the part applied, the entries not
+        known from what was sent read back with paths-info. The commit has landed: failing here
+        only costs a listing on the next run."""
+        if unknown:
+            try:
+                tree.update(self._paths_info(commit, unknown))
+            except RemoteError as exc:
+                log.warning("could not read back the new files (%s); the next run lists them", exc)
+                return
+        self._save_tree(commit, tree)
+
     def _paths_info(self, commit: str, paths: list[str]) -> dict[str, RemoteFile]:
         from huggingface_hub.hf_api import RepoFile
 
@@ -330,49 +399,31 @@ class HubRemote:
             entries = self._call(
                 lambda chunk=chunk: self.api.get_paths_info(  # type: ignore[misc]
                     self.repo_id, chunk, revision=commit, repo_type=self.repo_type
-                )
+                ),
+                "read file details",
             )
             for entry in entries:
                 if isinstance(entry, RepoFile):
                     found[entry.path] = _remote_file(entry.blob_id, entry.size, entry.lfs)
         return found
 
-    def _create_repo(self) -> None:
-        self._call(
-            lambda: self.api.create_repo(
-                self.repo_id,
-                repo_type=self.repo_type,
-                private=self._private,
-                space_sdk=self._space_sdk if self.repo_type == "space" else None,
-                exist_ok=True,
-            )
-        )
-        self._create = False
-
-    def _call(self, action: Callable[[], T], retry_rate_limit: bool = True) -> T:
-        """Run one client call, turning the client's errors into one-line RemoteErrors.
-
-        A 429 asking for a short wait is waited out once; a longer one ends the run (exit 4)
-        with the time to wait.
-        """
+    def _call(self, action: Callable[[], T], what: str) -> T:
+        """Run one client call under the retry policy, turning the client's failures into
+        one-line errors: TemporaryError (exit 6) or RemoteError (exit 4)."""
         from huggingface_hub.errors import HfHubHTTPError
 
-        while True:
-            try:
-                return action()
-            except HfHubHTTPError as exc:
-                wait = retry_after(exc)
-                if retry_rate_limit and wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
-                    retry_rate_limit = False
-                    time.sleep(wait)
-                    continue
-                error = error_class(exc)
-                raise error(explain(exc, self.where, self.api.endpoint)) from exc
-            except Exception as exc:
-                if is_network_error(exc) or is_missing_token(exc):
-                    error = error_class(exc)
-                    raise error(explain(exc, self.where, self.api.endpoint)) from exc
-                raise
+        try:
+            return retry.call(action, classify, self.policy, f"{what} on {self.where}")
+        except retry.GaveUp as exc:
+            raise error_for(
+                exc.failure, self.where, self.api.endpoint, exc.attempts
+            ) from exc.failure
+        except HfHubHTTPError as exc:
+            raise error_for(exc, self.where, self.api.endpoint) from exc
+        except Exception as exc:
+            if is_missing_token(exc) or classify(exc) is not None:
+                raise error_for(exc, self.where, self.api.endpoint) from exc
+            raise
 
     def _load_tree(self, commit: str) -> dict[str, RemoteFile] | None:
         """The cached tree of `commit`, or None (missing, corrupt, another version)."""

@@ -1,19 +1,45 @@
-"""The Hub client's errors, read and explained in one line each (exit code 4 at the CLI)."""
+"""The Hub client's errors: which are temporary (retried, then exit 6) and which are refusals
+(exit 4), each explained in one line."""
 
 from __future__ import annotations
 
-from hfsync.core.errors import RefusedError, RemoteError
+from hfsync.core.errors import RefusedError, RemoteError, TemporaryError
+from hfsync.remotes.retry import Transient
 
 
-def explain(exc: BaseException, where: str, endpoint: str) -> str:
-    """One line that says what went wrong and what to do."""
+def classify(exc: BaseException | None) -> Transient | None:
+    """Whether a client failure is temporary (worth another attempt), and what it was."""
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    if isinstance(exc, HfHubHTTPError):
+        status = status_of(exc)
+        if status == 429:
+            return Transient("rate-limited (429)", wait=retry_after(exc) or None)
+        if status is not None and (status >= 500 or status == 408):
+            return Transient(f"the Hub answered {status}")
+        return None
+    if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
+        return Transient("the request timed out")
+    if isinstance(exc, (httpx2.ConnectError, ConnectionRefusedError)):
+        return Transient("cannot connect")
+    if isinstance(exc, (httpx2.TransportError, ConnectionError)):
+        return Transient("the connection was lost")
+    return None
+
+
+def error_for(exc: BaseException, where: str, endpoint: str, attempts: int = 1) -> RemoteError:
+    """The one-line error for a client failure: TemporaryError (exit 6) for what may pass
+    (network, timeouts, 5xx, 429), RemoteError (exit 4) for a refusal (auth, permission,
+    missing repo). "after N attempts" is said only when N attempts were made."""
     from huggingface_hub.errors import (
         HfHubHTTPError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
 
-    needs_token = (
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    needs_token = RefusedError(
         f"writing to {where} needs a token: set HF_TOKEN (a write token) or run 'hf auth login'"
     )
     if is_missing_token(exc):
@@ -23,18 +49,20 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
     if isinstance(exc, HfHubHTTPError) and status_of(exc) == 401 and not has_token():
         return needs_token
     if isinstance(exc, RepositoryNotFoundError):
-        return (
+        return RefusedError(
             f"{where} not found, or the token cannot see it: check the repo id and HF_TOKEN, "
             "or set 'create = true'"
         )
     if isinstance(exc, RevisionNotFoundError):
-        return f"{where}: revision not found ({server_message(exc)})"
+        return RemoteError(f"{where}: revision not found ({server_message(exc)})")
     if isinstance(exc, HfHubHTTPError):
         status = status_of(exc)
         if status == 401:
-            return "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
+            return RefusedError(
+                "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
+            )
         if status == 403:
-            return (
+            return RefusedError(
                 f"the token may not write to {where} (403): it belongs to another user or lacks "
                 "write access there; use a write token of the repo's owner or of a member of its "
                 "organization"
@@ -42,14 +70,21 @@ def explain(exc: BaseException, where: str, endpoint: str) -> str:
         if status == 429:
             wait = retry_after(exc)
             when = f"in {wait:.0f} s" if wait is not None else "later"
-            return f"the Hub rate-limits {where} (429): nothing was written; try again {when}"
-        if status is not None and status >= 500:
-            return f"the Hub failed ({status}) after retries: nothing was written; try again later"
-        return f"the Hub refused ({status}) on {where}: {server_message(exc)}"
-    return (
-        f"cannot reach the Hub at {endpoint}: {type(exc).__name__}: {exc}; "
-        "check HF_ENDPOINT and the network"
-    )
+            return TemporaryError(f"the Hub rate-limits {where} (429){tries}; try again {when}")
+        if status is not None and (status >= 500 or status == 408):
+            return TemporaryError(
+                f"the Hub failed ({status}) on {where}{tries}: {server_message(exc)}; "
+                "try again later"
+            )
+        return RemoteError(f"the Hub refused ({status}) on {where}: {server_message(exc)}")
+    transient = classify(exc)
+    if transient is not None:
+        return TemporaryError(
+            f"cannot reach the Hub at {endpoint} ({transient.kind}){tries}: "
+            f"{type(exc).__name__}: {_first_line(exc)}; check HF_ENDPOINT and the network, "
+            "then try again"
+        )
+    return RemoteError(f"the Hub client failed on {where}: {type(exc).__name__}: {exc}")
 
 
 def has_token() -> bool:
@@ -59,15 +94,9 @@ def has_token() -> bool:
     return get_token() is not None
 
 
-def error_class(exc: BaseException) -> type[RemoteError]:
-    """RefusedError when trying again cannot help (token, permission, missing repo)."""
-    from huggingface_hub.errors import RepositoryNotFoundError
-
-    if is_missing_token(exc) or isinstance(exc, RepositoryNotFoundError):
-        return RefusedError
-    if isinstance(exc, Exception) and status_of(exc) in (401, 403):
-        return RefusedError
-    return RemoteError
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "no details"
 
 
 def status_of(exc: Exception) -> int | None:

@@ -77,6 +77,10 @@ def plan(target: str, planned: Plan, verbosity: int = 0) -> None:
 def sync_result(result: SyncResult, verbosity: int = 0) -> None:
     """What a sync wrote (its plan was printed before it wrote)."""
     plan = result.plan
+    if result.created:
+        click.echo(f"{result.target}: {result.created}")
+    if result.note:
+        click.echo(f"{result.target}: {result.note}")
     if result.dry_run:
         click.echo(f"{result.target}: dry run: nothing written")
     elif result.commit:
@@ -96,7 +100,11 @@ def sync_result(result: SyncResult, verbosity: int = 0) -> None:
         )
 
 
-def status(target: str, plan: Plan, diffs: list[str], verbosity: int = 0) -> None:
+def status(
+    target: str, plan: Plan, diffs: list[str], verbosity: int = 0, missing: str | None = None
+) -> None:
+    if missing:
+        click.echo(f"{target}: would create {missing} (on a real run)")
     for line in plan_lines(target, plan, max(verbosity, 0) if plan.conflicts else verbosity):
         click.echo(line)
     console = _console()

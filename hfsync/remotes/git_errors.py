@@ -1,0 +1,76 @@
+"""git's failures, read: which are temporary (network, 5xx), which mean the branch moved under a
+push (a lost lease or a ref-lock race), and git's whole message on one line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hfsync.core.redact import redact
+from hfsync.remotes.retry import Transient
+
+# What git prints when the network or the server failed, not the request (a retry may pass).
+_TRANSIENT = (
+    ("Could not resolve host", "cannot resolve the host"),
+    ("Connection timed out", "the connection timed out"),
+    ("Operation timed out", "the connection timed out"),
+    ("Operation too slow", "the transfer stalled"),
+    ("Connection refused", "cannot connect"),
+    ("Connection reset", "the connection was lost"),
+    ("hung up unexpectedly", "the connection was lost"),
+    ("early EOF", "the connection was lost"),
+    ("transfer closed", "the connection was lost"),
+    ("Empty reply from server", "the connection was lost"),
+    ("RPC failed", "the connection was lost"),
+    ("The requested URL returned error: 5", "the server failed (5xx)"),
+    ("The requested URL returned error: 429", "rate-limited (429)"),
+)
+
+# What git prints when the ref changed between reading and writing it: the remote moved.
+_MOVED = (
+    "stale info",
+    "fetch first",
+    "non-fast-forward",
+    "cannot lock ref",
+    "failed to update ref",
+    "incorrect old value",
+)
+
+
+def git_text(exc: Any) -> str:
+    """git's stdout and stderr as GitPython captured them."""
+    return f"{_unwrap(getattr(exc, 'stdout', ''))}\n{_unwrap(getattr(exc, 'stderr', ''))}"
+
+
+def classify(exc: BaseException) -> Transient | None:
+    """Whether a failed git command is worth another attempt."""
+    from git import GitCommandError
+
+    if not isinstance(exc, GitCommandError):
+        return None
+    text = git_text(exc)
+    for needle, kind in _TRANSIENT:
+        if needle in text:
+            return Transient(kind)
+    return None
+
+
+def is_moved(exc: BaseException) -> bool:
+    """True when a push failed because the branch was no longer where hfsync expected it."""
+    text = git_text(exc)
+    return any(word in text for word in _MOVED)
+
+
+def message(exc: Any) -> str:
+    """git's whole message (stderr, else the exit status) on one line, credentials hidden."""
+    lines = [line.strip() for line in _unwrap(exc.stderr).splitlines() if line.strip()]
+    text = "; ".join(lines) if lines else f"exit status {exc.status}"
+    return redact(text)
+
+
+def _unwrap(captured: object) -> str:
+    """GitPython keeps output as "\\n  stderr: '<text>'"; this returns <text>."""
+    text = str(captured or "").strip()
+    for prefix in ("stderr: '", "stdout: '"):
+        if text.startswith(prefix) and text.endswith("'"):
+            return text[len(prefix) : -1]
+    return text
