@@ -32,6 +32,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.returncode, out + err
 
 
+@pytest.mark.timeout(600)  # 40 CLI runs: minutes on a busy machine
 @pytest.mark.parametrize("setting", ["one checkout", "two machines"])
 def test_two_runs_at_once_both_succeed_and_commit_once(
     make_repo, tmp_path: Path, setting: str
