@@ -20,6 +20,9 @@ from tests.conftest import open_first_target
 from tests.helpers_git import hfsync, write_files
 
 REPO = "user/demo"
+# Text over hfsync's 1 MiB inline size: streamed from disk, so its entry is read back with
+# paths-info after the commit (the only change that makes hfsync call paths-info).
+BIG_TEXT = "x = 1\n" * (400 << 10)
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def test_a_single_500_on_any_hub_call_is_retried_and_the_sync_succeeds(
 ) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1", "lib.py": "1"})
     sync(repo)
-    write_files(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2", "big.py": BIG_TEXT})
     shutil.rmtree(repo / ".git" / "hfsync")  # no cache: the tree and history are read again
     method, path = HUB_CALLS[call]
     fault = hub.control.inject(path, method=method, status=500)
@@ -146,10 +149,11 @@ def test_a_failed_read_after_the_commit_landed_is_not_a_failure(
 ) -> None:
     repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
     sync(repo)
-    write_files(repo, {"app.py": "2"})
-    hub.control.inject("/paths-info/", method="POST", status=500, times=20)
+    write_files(repo, {"app.py": "2", "big.py": BIG_TEXT})
+    fault = hub.control.inject("/paths-info/", method="POST", status=500, times=20)
     code, lines = run_cli(repo, env, HFSYNC_RETRY_ATTEMPTS="2")
     assert code == 0, lines
+    assert fault.hits == 2, "the new file was read back (and failed twice)"
     assert "nothing was written" not in "\n".join(lines)
     files = {e.path for e in api.list_repo_tree(REPO, repo_type="space")}
     assert "app.py" in files

@@ -199,7 +199,7 @@ def _sync(
             if options.dry_run or not plan.has_changes:
                 return result
             options.progress(describe_change(plan))
-            written.backup = ensure_backup(target, snap.head, now())
+            written.backup, branches = ensure_backup(target, snap.head, now())
             title, body = _message(target, source, plan, options)
             change = Change(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
@@ -218,7 +218,7 @@ def _sync(
             plan,
             commit=commit,
             backup=written.backup,
-            pruned_backups=prune_backups(target),
+            pruned_backups=prune_backups(target, branches),
             attempts=attempt,
             created=written.created,
             note=note,
@@ -302,45 +302,44 @@ def take_backup(
     target: Target, head: str | None, now: datetime
 ) -> tuple[str | None, tuple[str, ...]]:
     """Back up `head` (reusing a backup of it) and prune hfsync's backups beyond `backup_keep`."""
-    name = ensure_backup(target, head, now)
-    return name, prune_backups(target)
+    name, branches = ensure_backup(target, head, now)
+    return name, prune_backups(target, branches)
 
 
-def ensure_backup(target: Target, head: str | None, now: datetime) -> str | None:
-    """The name of an hfsync backup branch at `head`: an existing one, else a new one.
+def ensure_backup(
+    target: Target, head: str | None, now: datetime
+) -> tuple[str | None, dict[str, str]]:
+    """The name of an hfsync backup branch at `head` (an existing one, else a new one), and the
+    remote's branches with it.
 
     One backup per head: retries, failed runs and two runs at once never multiply them. When
     another run creates the same name first, its branch is taken as ours if it points at `head`.
     """
     if head is None:
-        return None
+        return None, {}
     remote = target.remote
     branches = remote.branches()
     existing = backup_of(list_backups(branches), head)
     if existing is not None:
-        return existing.name
+        return existing.name, branches
     name = backup_name(head, now, branches)
     try:
         remote.create_branch(name, head)
     except RemoteError:
-        again = backup_of(list_backups(remote.branches()), head)
+        branches = remote.branches()
+        again = backup_of(list_backups(branches), head)
         if again is None:
             raise
-        return again.name
-    return name
+        return again.name, branches
+    return name, {**branches, name: head}
 
 
-def prune_backups(target: Target) -> tuple[str, ...]:
+def prune_backups(target: Target, branches: dict[str, str]) -> tuple[str, ...]:
     """Delete hfsync's backups of heads beyond the newest `backup_keep` distinct heads, after a
-    commit. A backup already gone (another run pruned it) is fine; a failure to prune is only
-    logged: the sync itself has landed."""
+    commit (`branches`: the remote's, as the backup left them). A backup already gone (another
+    run pruned it) is fine; a failure to prune is only logged: the sync itself has landed."""
     remote = target.remote
-    try:
-        branches = remote.branches()
-        pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
-    except RemoteError as exc:
-        log.warning("could not list backups to prune: %s", exc)
-        return ()
+    pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
     done = []
     for backup in pruned:
         try:
