@@ -304,7 +304,7 @@ class HubRemote:
 
     def space_error_message(self) -> str | None:
         """What the Hub says went wrong with the Space's build or start, if anything."""
-        runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id))
+        runtime = self._call(lambda: self.api.get_space_runtime(self.repo_id), "read the Space")
         message = runtime.raw.get("errorMessage") if isinstance(runtime.raw, dict) else None
         return message if isinstance(message, str) and message.strip() else None
 
