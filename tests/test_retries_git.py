@@ -30,7 +30,7 @@ def test_a_refused_push_shows_gits_whole_message(make_repo, tmp_path: Path) -> N
     write_files(repo, {"app.py": "2"})
     done = hfsync(repo, "run")
     assert done.returncode == 4, done.stderr
-    (line,) = done.stderr.strip().splitlines()
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("hfsync: error:")]
     assert "policy: pushes are frozen" in line and "until 'Monday'" in line
     assert "moved" not in line
     assert "no commit was made; backup hfsync-backup-" in line
