@@ -92,10 +92,14 @@ class Server:
 
     def _wait(self) -> None:
         """Until the next poll, the end of a pacing wait, or a settled burst of deliveries."""
-        deadline = self._clock() + self._poll
+        start = self._clock()
+        deadline = start + self._poll
+        # Held targets' times count only if still ahead: one that passed during a round that
+        # could not sync them (a failing fetch) waits for the next poll, not a busy loop.
+        ahead = [at for at in self._held.values() if at > start]
         while not self._stop_requested:
             now = self._clock()
-            until = min([deadline, *self._held.values()]) - now
+            until = min([deadline, *ahead]) - now
             if until <= 0:
                 return
             if self._wake.wait(timeout=until):
