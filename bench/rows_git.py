@@ -24,11 +24,16 @@ paths = ["app/**"]
 
 
 def git_repo(work: Path, count: int, env: dict[str, str]) -> tuple[Path, float]:
-    """A checkout of `count` files synced once to its bare target; and that first sync's time."""
+    """A checkout of `count` files synced once to its bare target; and that first sync's time.
+
+    The first sync is of the commit (`--rev HEAD`, as CI runs it): its blobs are in git's
+    object database already, so nothing is hashed; the working tree is clean, so the no-change
+    runs that follow take every blob id from git's index whether or not the hash index is warm.
+    """
     root = work / f"git-{count}"
     repo = root / "repo"
     build_repo(repo, count, extra={"hfsync.toml": GIT_CONFIG})
-    first = run([*HFSYNC, "run", "--worktree"], repo, env)
+    first = run([*HFSYNC, "run", "--rev", "HEAD"], repo, env)
     return repo, first.seconds
 
 
@@ -91,7 +96,7 @@ def rows(
                     extra={
                         "peak_rss_mb": rss,
                         "us_per_file": 1e6 * times["median"] / count,
-                        "first_sync_s": first_seconds,
+                        "first_sync_rev_head_s": first_seconds,
                     },
                     goal="<= 150 MB at 100,000 files" if count == 100_000 else "",
                     met=rss <= 150 if count == 100_000 else None,
