@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,23 +20,21 @@ class Sample:
 def run(
     cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, check: bool = True
 ) -> Sample:
-    """Run `cmd` to its end; its wall time and peak RSS. Output is discarded."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        list(cmd),
+    """Run `cmd` to its end through `bench.child`; its wall time and peak RSS (output dropped)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.child", *cmd],
         cwd=cwd,
         env=dict(env) if env is not None else None,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        check=False,
     )
-    assert process.stderr is not None
-    error = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if check and process.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {process.returncode}: {error.decode()[-2000:]}")
-    return Sample(seconds, usage.ru_maxrss / 1024)
+    lines = done.stderr.decode(errors="replace").splitlines()
+    report = lines[-1].split() if lines and lines[-1].startswith("bench-child:") else None
+    if report is None or (check and report[3] != "0"):
+        shown = "\n".join(lines[-20:])
+        raise RuntimeError(f"{' '.join(cmd)} failed: {shown}")
+    return Sample(float(report[1]), int(report[2]) / 1024)
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -8,6 +8,7 @@ minute in the past, as a real checkout's files are, so that none falls in a racy
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import subprocess
@@ -57,19 +58,23 @@ def build_repo(
     and the `extra` files (path -> text)."""
     repo.mkdir(parents=True, exist_ok=True)
     git(repo, "init", "-q", "-b", "main")
-    blobs = list(files(count, big=big)) + [(p, t.encode()) for p, t in (extra or {}).items()]
+    blobs = itertools.chain(
+        files(count, big=big), ((p, t.encode()) for p, t in (extra or {}).items())
+    )
+    paths: list[str] = []  # the contents are streamed, never all held (the bench stays small)
     with subprocess.Popen(
         ["git", "fast-import", "--quiet"], cwd=repo, stdin=subprocess.PIPE
     ) as importer:
         stream = importer.stdin
         assert stream is not None
-        for mark, (_, data) in enumerate(blobs, start=1):
+        for mark, (path, data) in enumerate(blobs, start=1):
             stream.write(b"blob\nmark :%d\ndata %d\n%s\n" % (mark, len(data), data))
+            paths.append(path)
         message = f"{count} files".encode()
         stream.write(b"commit refs/heads/main\n")
         stream.write(f"committer bench <bench@hfsync.invalid> {_DATE}\n".encode())
         stream.write(b"data %d\n%s\n" % (len(message), message))
-        for mark, (path, _) in enumerate(blobs, start=1):
+        for mark, path in enumerate(paths, start=1):
             stream.write(f"M 100644 :{mark} {path}\n".encode())
         stream.close()
     if importer.returncode != 0:
