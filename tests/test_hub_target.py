@@ -125,6 +125,33 @@ def test_the_tree_a_commit_wrote_is_known_without_asking_the_hub(
     assert len(hub.control.requests()) == 1  # the head: nothing moved
 
 
+def test_a_file_saved_again_during_the_sync_still_syncs(
+    make_repo, hub: TestHub, env, tmp_path: Path
+) -> None:
+    """Saved between the plan and the upload (as under `watch`): the file is sent as it is now,
+    and the cached tree says what the Hub holds, not what the plan expected."""
+    repo = make_repo({"hfsync.toml": config(), "app.py": "print(1)\n"})
+    sync(repo)
+    write_files(repo, {"app.py": "print(2)\n"})
+    target = open_first_target(repo)
+    source = read_source(repo, None, target.scope.includes)
+    write_files(repo, {"app.py": "print(3)\n"})  # after the source was read, before the upload
+
+    result = run_sync(target, source, SyncOptions())
+
+    assert result.commit is not None
+    listed = HubRemote(
+        REPO,
+        "space",
+        "main",
+        create=False,
+        private=False,
+        space_sdk="gradio",
+        cache_dir=tmp_path / "no-cache",
+    ).tree(result.commit)
+    assert target.remote.tree(result.commit) == listed
+
+
 def lfs_requests(hub: TestHub) -> list[str]:
     return [r.path for r in hub.control.requests() if "lfs" in r.path.lower()]
 

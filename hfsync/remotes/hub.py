@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError
+from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, SourceError
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes import Change, RemoteCommit, retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
@@ -229,12 +229,20 @@ class HubRemote:
             additions: list[tuple[Any, LocalFile | None]] = []
             for path, local in part.uploads:
                 on_disk = source.local_file_path(local.path)
+                content: str | bytes
+                pinned: LocalFile | None = None
                 if on_disk is None or local.size <= INLINE_SIZE:
                     # The bytes the plan hashed (read_bytes checks): what lands is then known.
-                    content: str | bytes = source.read_bytes(local.path)
-                    pinned: LocalFile | None = local
+                    try:
+                        content, pinned = source.read_bytes(local.path), local
+                    except SourceError:
+                        if on_disk is None:
+                            raise
+                        # Saved again since the plan (under `watch`): sent as it is now, as
+                        # before pinning, and the Hub is asked what landed.
+                        content = str(on_disk)
                 else:
-                    content, pinned = str(on_disk), None
+                    content = str(on_disk)
                 addition = CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
                 operations.append(addition)
                 additions.append((addition, pinned))
