@@ -204,6 +204,7 @@ def test_invalid_faults_are_refused_over_http(hub: TestHub, fault: dict[str, Any
 
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]
+    assert "b'" not in answer.json()["error"]  # a readable reason, not a bytes repr
 
 
 def test_backtracking_fault_pattern_matches_in_linear_time(api: HfApi, hub: TestHub) -> None:

@@ -60,7 +60,10 @@ class Fault:
         try:
             self._pattern = re2.compile(self.path, _RE2_OPTIONS)
         except re2.error as error:
-            raise ValueError(f"`path` is not a valid RE2 regex: {error}") from None
+            reason = error.args[0] if error.args else error
+            if isinstance(reason, bytes):  # RE2 reports its reason as bytes
+                reason = reason.decode(errors="replace")
+            raise ValueError(f"`path` is not a valid RE2 regex: {reason}") from None
         if not isinstance(self.method, str) or not _METHOD.fullmatch(self.method):
             raise ValueError("`method` must be an HTTP method or '*'")
         _check_int("status", self.status, 400, 599, optional=True)
