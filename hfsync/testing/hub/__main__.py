@@ -16,6 +16,7 @@ from types import FrameType
 from .auth import TokenSpec
 from .server import TestHub
 from .state import DEFAULT_PAGE_SIZE
+from .xet_tokens import DEFAULT_LIFETIME
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--build-seconds", type=float, default=0.3, help="how long a Space build lasts"
+    )
+    parser.add_argument(
+        "--xet-token-seconds",
+        type=int,
+        default=DEFAULT_LIFETIME,
+        help="how long a Xet access token lives",
     )
     return parser.parse_args(argv)
 
@@ -63,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         page_size=args.page_size,
         build_seconds=args.build_seconds,
+        xet_token_seconds=args.xet_token_seconds,
     )
     try:
         hub.start()
