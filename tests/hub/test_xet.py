@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -334,3 +335,35 @@ def test_git_holds_the_lfs_pointer_of_a_xet_file(hub: TestHub, api: HfApi, repo:
         == f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha}\nsize 2048\n".encode()
     )
     assert not (hub.state.root / "lfs" / sha).exists()  # stored in the CAS only
+
+
+_UPLOAD_IN_A_NEW_PROCESS = """
+import sys
+from huggingface_hub import HfApi
+api = HfApi(endpoint=sys.argv[1], token=sys.argv[2])
+api.upload_file(path_or_fileobj=sys.argv[3], path_in_repo=sys.argv[4], repo_id=sys.argv[5])
+"""
+
+
+def test_global_dedupe_offers_stored_chunks_to_a_client_without_a_cache(
+    hub: TestHub, api: HfApi, repo: str, tmp_path: Path
+) -> None:
+    content = bytearray(os.urandom(3_000_000))
+    api.upload_file(path_or_fileobj=bytes(content), path_in_repo="a.bin", repo_id=repo)
+    content[1_500_000:1_500_100] = os.urandom(100)
+    changed = tmp_path / "changed.bin"
+    changed.write_bytes(content)
+    hub.control.clear_log()
+    arguments = [hub.url, WRITE_TOKEN, str(changed), "a.bin", repo]
+    done = subprocess.run(  # a new process with an empty HF_HOME: no local chunk cache
+        [sys.executable, "-c", _UPLOAD_IN_A_NEW_PROCESS, *arguments],
+        env={**os.environ, "HF_HOME": str(tmp_path / "fresh-home")},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    first_query = hub.control.requests("GET", "^/cas/v1/chunks/")[0]
+    assert first_query.status == 200  # a shard offering the stored xorb
+    [xorb] = hub.control.requests("POST", XORB_UPLOAD)
+    assert int(xorb.headers["content-length"]) < 300_000  # the changed chunks only
+    assert download(hub, "a.bin", tmp_path / "cache") == content

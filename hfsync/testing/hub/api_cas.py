@@ -3,6 +3,7 @@
 Every route but the fetch URLs and telemetry needs a Xet token from the Hub's token endpoints
 (`api_xet`): GETs any, POSTs a write token. Fetch URLs authorise themselves with a signature.
 Not implemented, so answered 404 (the client falls back): xorb grants and multi-range fetches.
+The dedupe query answers with a shard offering the xorb that holds the chunk, when one does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .errors import HubError, bad_request
 from .routing import Params, Route, route
 from .state import HubState
 from .web import HubRequest, json_response
+from .xet_dedupe import dedupe_shard
 from .xet_format import MAX_SHARD_BYTES, parse_shard
 from .xet_reconstruct import reconstruct, v1_json, v2_json
 from .xet_store import XorbTable
@@ -33,9 +35,13 @@ def cas_url(request: HubRequest) -> str:
 
 
 def dedupe_query(hub: HubState, request: HubRequest, params: Params) -> Response:
+    """A shard offering the stored xorb that holds this chunk, or 404 (no match)."""
     hub.xet_tokens.check(request.http.headers.get("Authorization"), write=False)
-    _hash(params["hash"])
-    return json_response({"error": "No shard holds this chunk"}, status=404)
+    xorb = hub.xet.dedupe_xorb(_hash(params["hash"]))
+    table = hub.xet.table(xorb) if xorb else None
+    if xorb is None or table is None:
+        return json_response({"error": "No shard holds this chunk"}, status=404)
+    return Response(dedupe_shard(xorb, table), mimetype="application/octet-stream")
 
 
 def upload_xorb(hub: HubState, request: HubRequest, params: Params) -> Response:

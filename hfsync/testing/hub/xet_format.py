@@ -17,8 +17,9 @@ import lz4.frame
 from .errors import bad_request
 from .xet_hash import HASH_SIZE
 
-MAX_XORB_BYTES = 64 * 1024 * 1024
 MAX_CHUNK_BYTES = 128 * 1024
+# hf_xet fills a xorb with up to 64 MiB of chunk data; each record adds an 8-byte header.
+MAX_XORB_BYTES = 64 * 1024 * 1024 + 1024 * 1024
 MAX_SHARD_BYTES = 16 * 1024 * 1024
 RECORD_HEADER_SIZE = 8
 _XORB_FOOTER_MAGIC = b"XETBLOB"
