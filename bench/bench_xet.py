@@ -5,7 +5,7 @@ first sync, then one file changed by a few bytes in its middle. Each path runs `
 subprocess (as a user would) with its own persistent HF_HOME (so Xet keeps its local chunk cache
 between runs, as on a developer's machine); a last row repeats the change with a fresh HF_HOME (a
 fresh CI runner). Printed per run: wall time, HTTP requests, request bytes sent, and the bytes of
-large-file content (xorbs + shards, or LFS parts). Run: python bench/bench_xet.py [--files N]
+large-file content (xorbs + shards, or LFS parts). Run: python -m bench.bench_xet [--files N]
 [--size-mb S]
 """
 
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchgit import GIT_ENV, git
+from bench.gitenv import GIT_ENV, git
 
 CONTENT_PATHS = ("/cas/v1/xorbs/", "/cas/v1/shards", "/cas/v2/shards", "/_lfs/")
 
