@@ -323,3 +323,18 @@ def test_escaped_bang_is_allowed_in_paths_ignore() -> None:
     ignore = PathFilter.from_paths_ignore(["\\!important.txt"])
     assert not ignore.includes("!important.txt")
     assert ignore.includes("important.txt")
+
+
+# A 60-character name against patterns that make a backtracking engine try about C(60, 12)
+# splits: today's `re` translation spins for hours; matching must be linear in the path length.
+HOSTILE_NAME = "a" * 60
+HOSTILE_PATTERNS = ["*a" * 12 + "b", "**a" * 12 + "b", "a?" * 30 + "a" * 30 + "b", "a+" * 12 + "b"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS)
+def test_catastrophic_backtracking_patterns_match_in_linear_time(pattern: str) -> None:
+    assert not compile_pattern(pattern).matches(HOSTILE_NAME)
+    assert not PathFilter.from_paths([pattern]).includes(HOSTILE_NAME)
+    assert PathFilter.from_paths_ignore(["x", pattern]).includes(HOSTILE_NAME)
+    assert compile_pattern(pattern[:-1]).matches(HOSTILE_NAME)

@@ -108,3 +108,16 @@ def test_paths_is_decided_by_the_last_matching_entry(
         if compiled.matches(path):
             decision = not compiled.negated
     assert PathFilter.from_paths(listed).includes(path) is decision
+
+
+@given(valid_patterns, small_paths)
+def test_backtracking_and_linear_engines_agree(pattern: str, path: str) -> None:
+    """Patterns run on Python's `re` or on RE2 depending on their shape: same answers."""
+    import re
+
+    import re2
+
+    compiled = compile_pattern(pattern)
+    on_re = re.fullmatch(compiled.regex, path, re.DOTALL) is not None
+    on_re2 = re2.fullmatch("(?s)" + compiled.regex, path) is not None
+    assert on_re == on_re2 == compiled.matches(path)

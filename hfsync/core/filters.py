@@ -59,6 +59,9 @@ _RANGE_GROUPS = ("az", "AZ", "09")
 _QUANTIFIER_NAMES = {"?": "question mark", "+": "plus"}
 _LONE_DASH = "a '-' inside '[...]' must join two characters, as in '[a-z]'"
 
+# A compiled pattern's `fullmatch`: a match object, or None.
+Matcher = Callable[[str], object]
+
 
 class FilterError(ConfigError):
     """A filter pattern or pattern list GitHub would reject, or whose meaning is undefined."""
@@ -75,11 +78,14 @@ class Pattern:
 
     source: str
     negated: bool
-    regex: re.Pattern[str] = field(repr=False, compare=False)
+    regex: str = field(repr=False, compare=False)
+    # Whether Python's backtracking `re` matches `regex` in linear time (see `_linear_shape`).
+    backtrack_safe: bool = field(repr=False, compare=False)
+    fullmatch: Matcher = field(repr=False, compare=False)
 
     def matches(self, path: str) -> bool:
         """True if the pattern's body matches the whole of `path`."""
-        return self.regex.fullmatch(path) is not None
+        return self.fullmatch(path) is not None
 
 
 def compile_pattern(pattern: str) -> Pattern:
@@ -108,13 +114,68 @@ def compile_pattern(pattern: str) -> Pattern:
             f"only files are matched, never directories; write '{_show(pattern)}**' "
             "for everything under it",
         )
-    regex = re.compile(_translate(pattern, body), re.DOTALL)
-    return Pattern(source=pattern, negated=negated, regex=regex)
+    regex, shape = _translate(pattern, body)
+    safe = _linear_shape(shape)
+    return Pattern(pattern, negated, regex, safe, _matcher(regex, safe))
 
 
-def _translate(pattern: str, body: str) -> str:
-    """Translate a pattern body to an (unanchored) regex; `pattern` is only for messages."""
+# Matching takes time linear in the path's length whatever the pattern (patterns come from the
+# config, a workflow file, and the scope recorded in a remote commit: untrusted input).
+# Python's `re` backtracks: `*a*a*a*a*b` against `aaaa...` takes time exponential in the number
+# of wildcards. A pattern whose shape `_linear_shape` proves harmless (most real patterns)
+# runs on `re`; any other on RE2, which never backtracks (google-re2, linear time).
+
+# Atoms of a translated pattern, one letter each, for `_linear_shape`: a character or class that
+# is not `/`; a literal `/`; a variable-width atom that stays within a segment (`*`, `x?`, `x+`);
+# one that may cross `/` (`**`, `/?`, `/+`); a segment-leading `**/`.
+_FIXED, _SLASH, _IN_SEGMENT, _CROSSING, _ANY_DIRS = "f", "/", "v", "V", "d"
+
+
+def _linear_shape(shape: str) -> bool:
+    """True when backtracking on a pattern of this shape is linear in the path's length.
+
+    - At most one variable atom: the engine tries at most n+1 widths for it, each followed by a
+      fixed-width rest: O(n * m) for a path of n characters and a pattern of m atoms.
+    - Fixed atoms, one `**/`, then a rest with no `/` that can match and at most one variable
+      atom, itself within a segment: `**/` is tried at each `/` of the path, and the rest scans
+      only the segment after it (it stops at the next `/`): O(n * m) in all.
+    """
+    variable = sum(shape.count(kind) for kind in (_IN_SEGMENT, _CROSSING, _ANY_DIRS))
+    if variable <= 1:
+        return True
+    head, dirs, rest = shape.partition(_ANY_DIRS)
+    return (
+        bool(dirs)
+        and set(head) <= {_FIXED, _SLASH}
+        and set(rest) <= {_FIXED, _IN_SEGMENT}
+        and rest.count(_IN_SEGMENT) <= 1
+    )
+
+
+def _matcher(regex: str, safe: bool) -> Matcher:
+    if safe:
+        return re.compile(regex, re.DOTALL).fullmatch
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.never_capture = True
+    compiled = re2.compile("(?s)" + regex, options)
+
+    def fullmatch(path: str) -> object:
+        try:
+            return compiled.fullmatch(path)
+        except UnicodeEncodeError:  # not valid UTF-8 (a surrogate-escaped name): no match
+            return None
+
+    return fullmatch
+
+
+def _translate(pattern: str, body: str) -> tuple[str, str]:
+    """Translate a pattern body to an (unanchored) regex and its shape (see `_linear_shape`);
+    `pattern` is only for messages."""
     out: list[str] = []
+    shape: list[str] = []
     # Whether the last token is a single character or class that `?` / `+` may repeat.
     repeatable = False
     i, n = 0, len(body)
@@ -126,6 +187,7 @@ def _translate(pattern: str, body: str) -> str:
                     pattern, "a trailing '\\' escapes nothing; write '\\\\' for a literal backslash"
                 )
             out.append(re.escape(body[i + 1]))
+            shape.append(_SLASH if body[i + 1] == "/" else _FIXED)
             repeatable = True
             i += 2
             continue
@@ -140,9 +202,11 @@ def _translate(pattern: str, body: str) -> str:
                 # A segment-leading `**/` may stand for no directory at all: the docs say
                 # `**/README.md` matches `README.md` at the root.
                 out.append("(?:.*/)?")
+                shape.append(_ANY_DIRS)
                 i += 3
             else:
                 out.append(".*" if stars == 2 else "[^/]*")
+                shape.append(_CROSSING if stars == 2 else _IN_SEGMENT)
                 i += stars
             repeatable = False
             continue
@@ -154,6 +218,7 @@ def _translate(pattern: str, body: str) -> str:
                     f"write '\\{c}' for a literal {_QUANTIFIER_NAMES[c]}",
                 )
             out.append(c)
+            shape[-1] = _CROSSING if shape[-1] == _SLASH else _IN_SEGMENT
             repeatable = False
             i += 1
             continue
@@ -166,6 +231,7 @@ def _translate(pattern: str, body: str) -> str:
                     "close it with ']' or write '\\[' for a literal bracket",
                 )
             out.append(_translate_class(pattern, body[i + 1 : end]))
+            shape.append(_FIXED)
             repeatable = True
             i = end + 1
             continue
@@ -180,9 +246,10 @@ def _translate(pattern: str, body: str) -> str:
                 " (escape a space that is part of the name: '\\ ')",
             )
         out.append(re.escape(c))
+        shape.append(_SLASH if c == "/" else _FIXED)
         repeatable = True
         i += 1
-    return "".join(out)
+    return "".join(out), "".join(shape)
 
 
 def _translate_class(pattern: str, content: str) -> str:
@@ -254,9 +321,7 @@ class PathFilter:
     patterns: tuple[str, ...]
     # (excludes, fullmatch) pairs tried in order; the first hit decides. `paths`: one per
     # pattern, last pattern first (= last match wins). `paths-ignore`: one alternation of all.
-    _rules: tuple[tuple[bool, Callable[[str], re.Match[str] | None]], ...] = field(
-        repr=False, compare=False
-    )
+    _rules: tuple[tuple[bool, Matcher], ...] = field(repr=False, compare=False)
 
     @classmethod
     def from_paths(cls, patterns: Sequence[str]) -> PathFilter:
@@ -272,7 +337,7 @@ class PathFilter:
                 "matches nothing; put '**' first to include everything else, or use 'paths-ignore' "
                 "with the patterns without '!'"
             )
-        rules = tuple((p.negated, p.regex.fullmatch) for p in reversed(compiled))
+        rules = tuple((p.negated, p.fullmatch) for p in reversed(compiled))
         return cls("paths", sources, rules)
 
     @classmethod
@@ -287,9 +352,11 @@ class PathFilter:
                     "defined in 'paths-ignore'; use 'paths' with '!' entries instead, "
                     "as in ['**', '!docs/**']"
                 )
-        # One alternation, one regex call per path: a path is dropped if any body matches.
-        either = re.compile("|".join(f"(?:{p.regex.pattern})" for p in compiled), re.DOTALL)
-        return cls("paths-ignore", sources, ((True, either.fullmatch),))
+        # One alternation, one regex call per path: a path is dropped if any body matches. Each
+        # alternative is tried in turn, so the alternation is linear when each pattern is.
+        either = "|".join(f"(?:{p.regex})" for p in compiled)
+        safe = all(p.backtrack_safe for p in compiled)
+        return cls("paths-ignore", sources, ((True, _matcher(either, safe)),))
 
     @classmethod
     def everything(cls) -> PathFilter:

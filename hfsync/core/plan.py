@@ -68,6 +68,8 @@ class Plan:
     in_sync: int
     first_sync: bool
     policy: Policy
+    # What the user should know about how the base was found (records skipped, say).
+    notes: tuple[str, ...] = ()
 
     def of(self, action: Action) -> tuple[Operation, ...]:
         return tuple(op for op in self.operations if op.action is action)
@@ -115,6 +117,7 @@ class Plan:
             "in_sync": self.in_sync,
             "on_conflict": self.policy.on_conflict,
             "prune": self.policy.prune,
+            "notes": list(self.notes),
             "operations": [
                 {
                     "action": op.action.value,
@@ -134,6 +137,7 @@ def make_plan(
     in_scope: Callable[[str], bool],
     head: str | None,
     policy: Policy,
+    notes: tuple[str, ...] = (),
 ) -> Plan:
     """Plan a sync. `local` is keyed by remote path; `base` is None when no base is known.
 
@@ -163,6 +167,7 @@ def make_plan(
         in_sync=in_sync,
         first_sync=first_sync,
         policy=policy,
+        notes=notes,
     )
 
 

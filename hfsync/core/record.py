@@ -1,30 +1,57 @@
 """hfsync's own commits: the message it writes and the record it reads back from it.
 
-The trailers make the base recoverable from the remote alone (a fresh CI runner knows it too):
+The trailers (the message's last paragraph) make the base recoverable from the remote alone, so a
+fresh CI runner knows it too:
 
+    HFSync-Format: 2
     HFSync-Source: <git sha | worktree | rollback:<backup>>
     HFSync-Target: <target name>
     HFSync-Scope: <scope definition as JSON>
     HFSync-Run: <a random id: tells this commit from any other>
-    HFSync-Kept: <oid | -> <path>     (one per path whose base differs from the commit's tree)
+    HFSync-Kept: <oid | -> <path as a JSON string>   (one per path whose base differs from
+                                                     the commit's tree)
 
 The base after such a commit is its tree within the recorded scope, corrected by the `Kept` lines:
 skipped remote edits keep their old base (so they stay flagged), remote-only files hfsync left alone
 have none (so they are never deleted without `--prune`).
+
+A message is untrusted input (anyone can write one, and the remote returns it): it is parsed with
+limits on size and shape, validated like the config, and a malformed record is refused with a
+reason (`MalformedRecord`), never a crash or a hang. Paths are JSON strings (ASCII only), so any
+name git allows round-trips and no name can add a line. Records without `HFSync-Format` (hfsync
+before format 2) are still read: their `Kept` paths are raw text.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hfsync.core.filters import FilterError
 from hfsync.core.plan import Base
-from hfsync.core.scope import Scope, ScopeSpec
+from hfsync.core.scope import Scope, ScopeSpec, valid_dir
 from hfsync.core.snapshot import RemoteFile
 
+FORMAT = "2"
 _PREFIX = "HFSync-"
 _ABSENT = "-"
 _LISTED_PATHS = 20
+
+# Limits on what a record may hold; real records stay far below them.
+MAX_MESSAGE_CHARS = 16 * 1024 * 1024
+MAX_SCOPE_CHARS = 64 * 1024
+MAX_PATTERNS = 1000
+MAX_PATTERN_CHARS = 1024
+MAX_FIELD_CHARS = 256
+_OID_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_SCOPE_KEYS = {"kind", "patterns", "exclude", "local_dir", "remote_dir"}
+_KINDS = {"paths", "paths-ignore", "all"}
+
+
+class MalformedRecord(ValueError):
+    """A commit message that carries hfsync trailers but not a valid record."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,7 @@ class SyncRecord:
     target: str
     scope: ScopeSpec
     kept: Mapping[str, str | None]
+    run: str = ""
 
 
 def commit_message(
@@ -45,42 +73,138 @@ def commit_message(
     `run_id` makes every commit's body unique, so that a remote can tell its own commit from
     another one with the same summary (after a lost connection, say).
     """
-    shown = details[:_LISTED_PATHS]
+    shown = [display_line(line) for line in details[:_LISTED_PATHS]]
     if len(details) > len(shown):
         shown.append(f"... and {len(details) - len(shown)} more")
     trailers = [
+        f"{_PREFIX}Format: {FORMAT}",
         f"{_PREFIX}Source: {record.source}",
         f"{_PREFIX}Target: {record.target}",
         f"{_PREFIX}Scope: {record.scope.to_json()}",
         f"{_PREFIX}Run: {run_id}",
     ]
     trailers += [
-        f"{_PREFIX}Kept: {oid or _ABSENT} {path}" for path, oid in sorted(record.kept.items())
+        f"{_PREFIX}Kept: {oid or _ABSENT} {json.dumps(path)}"
+        for path, oid in sorted(record.kept.items())
     ]
     body = "\n".join(shown) + ("\n\n" if shown else "") + "\n".join(trailers) + "\n"
     return summary, body
 
 
+def display_line(text: str) -> str:
+    """`text` on one line: a path with a line break, a tab or another unprintable character is
+    shown JSON-quoted, so that it cannot start a line of its own (a forged trailer, say)."""
+    return text if text.isprintable() else json.dumps(text)
+
+
 def parse_record(message: str) -> SyncRecord | None:
-    """The record of an hfsync commit message, or None for any other commit."""
+    """The record of an hfsync commit message; None for a commit without hfsync trailers.
+
+    Raises MalformedRecord (with the reason) for a message whose trailers are not a valid record.
+    """
+    if len(message) > MAX_MESSAGE_CHARS:
+        if _PREFIX in message[-MAX_MESSAGE_CHARS:]:
+            raise MalformedRecord(f"message longer than {MAX_MESSAGE_CHARS} characters")
+        return None
+    lines = _trailer_block(message)
+    if not any(line.startswith(_PREFIX) for line in lines):
+        return None
     fields: dict[str, str] = {}
-    kept: dict[str, str | None] = {}
-    for line in message.splitlines():
+    kept_lines: list[str] = []
+    for line in lines:
         if not line.startswith(_PREFIX):
             continue
-        key, _, value = line[len(_PREFIX) :].partition(": ")
+        key, sep, value = line[len(_PREFIX) :].partition(": ")
+        if not sep:
+            raise MalformedRecord(f"trailer line without a value: {line[:80]!r}")
         if key == "Kept":
-            oid, _, path = value.partition(" ")
-            kept[path] = None if oid == _ABSENT else oid
+            kept_lines.append(value)
+        elif key in fields:
+            raise MalformedRecord(f"trailer HFSync-{key[:40]} given twice")
         else:
             fields[key] = value
     if not {"Source", "Target", "Scope"} <= fields.keys():
         return None
+    form = fields.get("Format")
+    if form not in (None, FORMAT):
+        raise MalformedRecord(f"unknown record format {form[:20]!r}")
+    for key in ("Source", "Target", "Run"):
+        value = fields.get(key, "")
+        if len(value) > MAX_FIELD_CHARS or not value.isprintable():
+            raise MalformedRecord(f"HFSync-{key} is not a short printable value")
+    kept = dict(_parse_kept(value, legacy=form is None) for value in kept_lines)
+    return SyncRecord(
+        fields["Source"],
+        fields["Target"],
+        parse_scope(fields["Scope"]),
+        kept,
+        fields.get("Run", ""),
+    )
+
+
+def _trailer_block(message: str) -> list[str]:
+    """The lines of the message's last paragraph (git's trailer block)."""
+    paragraphs = [p for p in message.replace("\r\n", "\n").split("\n\n") if p.strip("\n")]
+    return paragraphs[-1].strip("\n").split("\n") if paragraphs else []
+
+
+def _parse_kept(value: str, legacy: bool) -> tuple[str, str | None]:
+    oid, _, encoded = value.partition(" ")
+    if oid != _ABSENT and not _OID_RE.fullmatch(oid):
+        raise MalformedRecord(f"HFSync-Kept has no valid oid: {value[:80]!r}")
+    if legacy:
+        path = encoded
+    else:
+        try:
+            path = json.loads(encoded)
+        except (ValueError, RecursionError):
+            path = None
+        if not isinstance(path, str):
+            raise MalformedRecord(f"HFSync-Kept path is not a JSON string: {value[:80]!r}")
+    if not path or "\0" in path:
+        raise MalformedRecord(f"HFSync-Kept has no valid path: {value[:80]!r}")
+    return path, None if oid == _ABSENT else oid
+
+
+def parse_scope(text: str) -> ScopeSpec:
+    """A recorded scope, checked like the config's: a flat JSON object of known keys and types,
+    patterns that compile. Raises MalformedRecord."""
+    if len(text) > MAX_SCOPE_CHARS:
+        raise MalformedRecord(f"HFSync-Scope longer than {MAX_SCOPE_CHARS} characters")
     try:
-        scope = ScopeSpec.from_json(fields["Scope"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    return SyncRecord(fields["Source"], fields["Target"], scope, kept)
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise MalformedRecord("HFSync-Scope is not valid JSON") from None
+    if not isinstance(data, dict) or set(data) != _SCOPE_KEYS:
+        raise MalformedRecord(f"HFSync-Scope must be an object with keys {sorted(_SCOPE_KEYS)}")
+    kind, local_dir, remote_dir = data["kind"], data["local_dir"], data["remote_dir"]
+    if kind not in _KINDS:
+        raise MalformedRecord(f"HFSync-Scope kind must be one of {sorted(_KINDS)}")
+    patterns, exclude = _patterns(data["patterns"]), _patterns(data["exclude"])
+    if (kind == "all") != (not patterns):
+        raise MalformedRecord("HFSync-Scope patterns do not fit its kind")
+    for value in (local_dir, remote_dir):
+        if not isinstance(value, str) or not valid_dir(value):
+            raise MalformedRecord("HFSync-Scope folders must be relative folders without '..'")
+    spec = ScopeSpec(kind, patterns, exclude, local_dir, remote_dir)
+    try:
+        Scope.from_spec(spec)
+    except (FilterError, ValueError) as exc:
+        raise MalformedRecord(f"HFSync-Scope pattern does not compile: {exc}") from None
+    return spec
+
+
+def _patterns(value: object) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_PATTERNS
+        or not all(isinstance(p, str) and 0 < len(p) <= MAX_PATTERN_CHARS for p in value)
+    ):
+        raise MalformedRecord(
+            f"HFSync-Scope patterns must be a list of at most {MAX_PATTERNS} strings "
+            f"of 1 to {MAX_PATTERN_CHARS} characters"
+        )
+    return tuple(value)
 
 
 def derive_base(tree: Mapping[str, RemoteFile], record: SyncRecord, scope: Scope) -> Base:

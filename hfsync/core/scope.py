@@ -9,6 +9,7 @@ later run can tell which paths an earlier run managed.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,11 @@ class Scope:
         if spec.exclude:
             from pathspec import GitIgnoreSpec
 
-            exclude = GitIgnoreSpec.from_lines(spec.exclude)
+            try:
+                # RE2: linear time whatever the pattern (pathspec's default backtracks).
+                exclude = GitIgnoreSpec.from_lines(spec.exclude, backend="re2")
+            except (ValueError, re.error) as exc:
+                raise FilterError(f"invalid 'exclude' pattern: {exc}") from None
         return cls(spec=spec, path_filter=path_filter, exclude=exclude)
 
     def includes(self, local_path: str) -> bool:
@@ -140,6 +145,14 @@ class Scope:
             return self.includes(remote_path)  # the same path on both sides
         local = self.to_local(remote_path)
         return local is not None and self.includes(local)
+
+
+def valid_dir(value: str) -> bool:
+    """True for a folder as the config keeps it: relative, `/`-separated, without `.` or `..`
+    parts (empty: the root)."""
+    if not value:
+        return True
+    return value.isprintable() and all(part not in ("", ".", "..") for part in value.split("/"))
 
 
 def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -> Scope:

@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from hfsync.core.backups import Backup, list_backups
 from hfsync.core.errors import ConfigError, RemoteError, RemoteMovedError
 from hfsync.core.record import SyncRecord, commit_message
-from hfsync.engine.sync import MAX_ATTEMPTS, Target, recover_base, take_backup
+from hfsync.engine.base import recover_base
+from hfsync.engine.sync import MAX_ATTEMPTS, Target, take_backup
 from hfsync.local.state import BasePointer
 
 
@@ -55,7 +56,7 @@ def rollback(
         restored_tree = remote.tree(chosen.commit)
         if remote.tree(head) == restored_tree:
             return RollbackResult(target.config.name, chosen, commit=None)
-        base = recover_base(target, head)
+        base = recover_base(target, head).base
         kept: dict[str, str | None] = {
             path: None
             for path in restored_tree

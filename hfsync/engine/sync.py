@@ -22,10 +22,11 @@ from hfsync.core.errors import (
     TemporaryError,
     TooManyDeletesError,
 )
-from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
-from hfsync.core.record import SyncRecord, commit_message, derive_base, parse_record
+from hfsync.core.plan import Action, Plan, Policy, make_plan
+from hfsync.core.record import SyncRecord, commit_message, display_line
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
+from hfsync.engine.base import recover_base
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
 from hfsync.remotes import Change, Remote
@@ -140,8 +141,10 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     local = local_files(target, source)
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
-    base = recover_base(target, head)
-    plan = make_plan(local, tree, base, target.scope.includes_remote, head, policy)
+    recovery = recover_base(target, head)
+    plan = make_plan(
+        local, tree, recovery.base, target.scope.includes_remote, head, policy, recovery.notes
+    )
     return Snapshot(head=head, plan=plan)
 
 
@@ -263,7 +266,7 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
     """Stop before writing when remote edits block the sync or too many deletions are planned."""
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
-        shown = ", ".join(paths[:10]) + (" ..." if len(paths) > 10 else "")
+        shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
         raise ConflictError(
             f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
             "repository ('hfsync status' shows the diff) or use --on-conflict skip|overwrite",
@@ -354,33 +357,6 @@ def prune_backups(target: Target, branches: dict[str, str]) -> tuple[str, ...]:
                 continue
         done.append(backup.name)
     return tuple(done)
-
-
-def recover_base(target: Target, head: str | None) -> Base | None:
-    """The base at `head`: from the newest hfsync commit of this target (cached by head)."""
-    if head is None:
-        return None
-    pointer = target.state.load()
-    if pointer is None or pointer.head != head:
-        pointer = _find_base_commit(target, head, pointer)
-        target.state.save(pointer)
-    if pointer.base_commit is None or pointer.base_message is None:
-        return None
-    record = parse_record(pointer.base_message)
-    if record is None:
-        return None
-    return derive_base(target.remote.tree(pointer.base_commit), record, target.scope)
-
-
-def _find_base_commit(target: Target, head: str, cached: BasePointer | None) -> BasePointer:
-    """Walk back from `head` to this target's newest hfsync commit, or to a head already known."""
-    for commit in target.remote.iter_commits(head):
-        if cached is not None and commit.id == cached.head:
-            return BasePointer(head, cached.base_commit, cached.base_message)
-        record = parse_record(commit.message)
-        if record is not None and record.target == target.config.name:
-            return BasePointer(head, commit.id, commit.message)
-    return BasePointer(head, None, None)
 
 
 def _fill_sha256_for_lfs(

@@ -32,6 +32,8 @@ class BasePointer:
     head: str
     base_commit: str | None
     base_message: str | None
+    # What the walk that found it had to say (records it skipped), repeated on every run.
+    notes: tuple[str, ...] = ()
 
 
 def state_dir(git_dir: Path) -> Path:
@@ -88,7 +90,12 @@ class TargetState:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("version") != VERSION:
                 return None
-            return BasePointer(data["head"], data["base_commit"], data["base_message"])
+            notes = data.get("notes", [])
+            if not all(isinstance(note, str) for note in notes):
+                return None
+            return BasePointer(
+                data["head"], data["base_commit"], data["base_message"], tuple(notes)
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -99,6 +106,7 @@ class TargetState:
             "head": pointer.head,
             "base_commit": pointer.base_commit,
             "base_message": pointer.base_message,
+            "notes": list(pointer.notes),
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
         try:

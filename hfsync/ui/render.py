@@ -40,6 +40,12 @@ def _summary(plan: Plan) -> str:
     )
 
 
+def notes(target: str, plan: Plan) -> None:
+    """What the user should know about how the base was found (records not taken, say)."""
+    for note in plan.notes:
+        click.echo(f"{target}: note: {note}")
+
+
 ROWS_BY_DEFAULT = 10  # more rows only with -v: a first sync of thousands of files stays short
 
 
@@ -67,6 +73,7 @@ def plan(target: str, planned: Plan, verbosity: int = 0) -> None:
     from hfsync.ui.github import group
 
     lines = plan_lines(target, planned, verbosity)
+    notes(target, planned)
     click.echo(lines[0])
     if len(lines) > 1:
         with group(f"{target}: plan ({len(_shown(planned))} operations)"):
@@ -105,6 +112,7 @@ def status(
 ) -> None:
     if missing:
         click.echo(f"{target}: would create {missing} (on a real run)")
+    notes(target, plan)
     for line in plan_lines(target, plan, max(verbosity, 0) if plan.conflicts else verbosity):
         click.echo(line)
     console = _console()
