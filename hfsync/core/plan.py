@@ -7,7 +7,9 @@ remote entry now and B the base (what hfsync last wrote), design.md's table deci
 - R == B: changed locally only: upload L, or delete R when L is gone and hfsync wrote R;
 - R != B: a remote edit the sync would overwrite or delete: a conflict, settled by the policy;
   except a remote-only file hfsync never wrote (L and B absent), which is left alone unless `prune`;
-- no base at all (first sync): B := R, and nothing is deleted unless `prune`.
+- no base at all (first sync): B := R, and nothing is deleted unless `prune`;
+- no base reachable although hfsync synced the target before (`rewritten`: the remote's history
+  was rewritten): B unknown, so a differing file is a remote edit, never a first-sync upload.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Plan:
     policy: Policy
     # What the user should know about how the base was found (records skipped, say).
     notes: tuple[str, ...] = ()
+    # hfsync synced this target before but its commits are gone from the history.
+    history_rewritten: bool = False
 
     def of(self, action: Action) -> tuple[Operation, ...]:
         return tuple(op for op in self.operations if op.action is action)
@@ -114,6 +118,7 @@ class Plan:
         return {
             "head": self.head,
             "first_sync": self.first_sync,
+            "history_rewritten": self.history_rewritten,
             "in_sync": self.in_sync,
             "on_conflict": self.policy.on_conflict,
             "prune": self.policy.prune,
@@ -138,12 +143,13 @@ def make_plan(
     head: str | None,
     policy: Policy,
     notes: tuple[str, ...] = (),
+    rewritten: bool = False,
 ) -> Plan:
     """Plan a sync. `local` is keyed by remote path; `base` is None when no base is known.
 
     Remote paths outside `in_scope` are never looked at, let alone touched.
     """
-    first_sync = base is None
+    first_sync = base is None and not rewritten
     # A path already listed is not asked about again (`in_scope` may be costly).
     paths = set(local)
     paths.update([p for p in remote if p not in paths and in_scope(p)])
@@ -156,7 +162,7 @@ def make_plan(
         if local_file and remote_file and local_file.sha1 == remote_file.oid:
             in_sync += 1  # the common case, decided without a call (same_content's first rule)
             continue
-        op = _decide(path, local_file, remote_file, base, policy)
+        op = _decide(path, local_file, remote_file, base, policy, rewritten)
         if op is None:
             in_sync += 1
         else:
@@ -168,6 +174,7 @@ def make_plan(
         first_sync=first_sync,
         policy=policy,
         notes=notes,
+        history_rewritten=rewritten,
     )
 
 
@@ -177,29 +184,65 @@ def _decide(
     remote: RemoteFile | None,
     base_info: Base | None,
     policy: Policy,
+    rewritten: bool,
 ) -> Operation | None:
     if same_content(local, remote):
         return None
+    if base_info is None and rewritten:
+        return _decide_rewritten(path, local, remote, policy)
     remote_oid = remote.oid if remote else None
     known = base_info is not None and base_info.known(path)
     base = base_info.entries.get(path) if base_info is not None and known else remote_oid
     if local is None and (not known or base is None):
         # A remote file hfsync never wrote (or the first sync of it): only --prune deletes it.
-        if policy.prune:
-            return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
         why = "hfsync did not write it" if known else "first sync of this path"
-        reason = f"remote-only file ({why}); left alone (--prune deletes it)"
-        return Operation(Action.KEEP, path, reason, None, remote, None)
+        return _remote_only(path, remote, policy, why)
     if base == remote_oid:  # changed in the source only
         if local is None:
             return Operation(Action.DELETE, path, "deleted in the source", None, remote, base)
         reason = "new in the source" if remote is None else "changed in the source"
         return Operation(Action.UPLOAD, path, reason, local, remote, base)
-    what = "deleted on the remote" if remote is None else "edited on the remote"
+    if remote is None:
+        what = "deleted on the remote since hfsync last wrote it"
+    elif base is None:  # a remote-only file that now exists in the source too
+        what = "on the remote, not written by hfsync"
+    else:
+        what = "edited on the remote since hfsync last wrote it"
+    return _remote_edit(path, what, local, remote, base, policy)
+
+
+def _decide_rewritten(
+    path: str, local: LocalFile | None, remote: RemoteFile | None, policy: Policy
+) -> Operation:
+    """No authentic base although hfsync synced this target before: the remote's history was
+    rewritten, so hfsync cannot tell what it wrote. Nothing may be lost: a differing file is a
+    remote edit, a remote-only file is left alone, a file only in the source is uploaded."""
+    if remote is None:
+        return Operation(Action.UPLOAD, path, "new in the source", local, None, None)
+    if local is None:
+        return _remote_only(path, remote, policy, "the remote's history was rewritten")
+    what = "differs on the remote, whose history was rewritten (hfsync cannot tell who changed it)"
+    return _remote_edit(path, what, local, remote, None, policy)
+
+
+def _remote_only(path: str, remote: RemoteFile | None, policy: Policy, why: str) -> Operation:
+    if policy.prune:
+        return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
+    reason = f"remote-only file ({why}); left alone (--prune deletes it)"
+    return Operation(Action.KEEP, path, reason, None, remote, None)
+
+
+def _remote_edit(
+    path: str,
+    what: str,
+    local: LocalFile | None,
+    remote: RemoteFile | None,
+    base: str | None,
+    policy: Policy,
+) -> Operation:
+    """A remote change the sync would overwrite or delete: the policy settles it."""
     if policy.on_conflict == "overwrite":
         action = Action.UPLOAD if local is not None else Action.DELETE
-        reason = f"{what} since hfsync wrote it; overwritten (the backup keeps the edit)"
+        reason = f"{what}; overwritten (the backup keeps the remote's version)"
         return Operation(action, path, reason, local, remote, base)
-    return Operation(
-        Action.CONFLICT, path, f"{what} since hfsync last wrote it", local, remote, base
-    )
+    return Operation(Action.CONFLICT, path, what, local, remote, base)

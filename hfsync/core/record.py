@@ -8,8 +8,14 @@ fresh CI runner knows it too:
     HFSync-Target: <target name>
     HFSync-Scope: <scope definition as JSON>
     HFSync-Run: <a random id: tells this commit from any other>
+    HFSync-Parent: <the commit it was pinned to | ->
+    HFSync-Tree: <digest of the in-scope tree it produced>
     HFSync-Kept: <oid | -> <path as a JSON string>   (one per path whose base differs from
                                                      the commit's tree)
+
+`Parent` and `Tree` are the proof: a commit is taken as hfsync's only while its actual parent is
+the recorded one and its tree, within the recorded scope, still has the recorded digest. An amended,
+cherry-picked or copied-trailer commit fails one of them (see engine/base.py).
 
 The base after such a commit is its tree within the recorded scope, corrected by the `Kept` lines:
 skipped remote edits keep their old base (so they stay flagged), remote-only files hfsync left alone
@@ -24,6 +30,7 @@ before format 2) are still read: their `Kept` paths are raw text.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -55,14 +62,35 @@ class MalformedRecord(ValueError):
 
 
 @dataclass(frozen=True)
+class Proof:
+    """What makes a record hfsync's own: the parent its commit was pinned to (None: the branch's
+    first commit) and the digest of the in-scope tree it produced."""
+
+    parent: str | None
+    tree: str
+
+
+@dataclass(frozen=True)
 class SyncRecord:
-    """What an hfsync commit says about itself."""
+    """What an hfsync commit says about itself. `proof` is None for a record written before
+    format 2 (or by something else): such a record cannot prove it is hfsync's."""
 
     source: str
     target: str
     scope: ScopeSpec
     kept: Mapping[str, str | None]
     run: str = ""
+    proof: Proof | None = None
+
+
+def tree_digest(tree: Mapping[str, RemoteFile], scope: Scope) -> str:
+    """The digest of a tree's entries within `scope`: path, oid (as the remote reports it) and
+    size of each, sorted."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in tree if scope.includes_remote(p)):
+        entry = tree[path]
+        digest.update(f"{json.dumps(path)} {entry.oid} {entry.size}\n".encode())
+    return digest.hexdigest()
 
 
 def commit_message(
@@ -83,6 +111,11 @@ def commit_message(
         f"{_PREFIX}Scope: {record.scope.to_json()}",
         f"{_PREFIX}Run: {run_id}",
     ]
+    if record.proof is not None:
+        trailers += [
+            f"{_PREFIX}Parent: {record.proof.parent or _ABSENT}",
+            f"{_PREFIX}Tree: {record.proof.tree}",
+        ]
     trailers += [
         f"{_PREFIX}Kept: {oid or _ABSENT} {json.dumps(path)}"
         for path, oid in sorted(record.kept.items())
@@ -133,13 +166,24 @@ def parse_record(message: str) -> SyncRecord | None:
         if len(value) > MAX_FIELD_CHARS or not value.isprintable():
             raise MalformedRecord(f"HFSync-{key} is not a short printable value")
     kept = dict(_parse_kept(value, legacy=form is None) for value in kept_lines)
+    scope = parse_scope(fields["Scope"])
     return SyncRecord(
-        fields["Source"],
-        fields["Target"],
-        parse_scope(fields["Scope"]),
-        kept,
-        fields.get("Run", ""),
+        fields["Source"], fields["Target"], scope, kept, fields.get("Run", ""), _proof(fields)
     )
+
+
+def _proof(fields: Mapping[str, str]) -> Proof | None:
+    parent, tree = fields.get("Parent"), fields.get("Tree")
+    if parent is None and tree is None:
+        return None
+    if (
+        parent is None
+        or tree is None
+        or not (parent == _ABSENT or _OID_RE.fullmatch(parent))
+        or not re.fullmatch(r"[0-9a-f]{64}", tree)
+    ):
+        raise MalformedRecord("HFSync-Parent / HFSync-Tree are not a commit id and a digest")
+    return Proof(None if parent == _ABSENT else parent, tree)
 
 
 def _trailer_block(message: str) -> list[str]:

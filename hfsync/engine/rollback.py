@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from hfsync.core.backups import Backup, list_backups
 from hfsync.core.errors import ConfigError, RemoteError, RemoteMovedError
-from hfsync.core.record import SyncRecord, commit_message
+from hfsync.core.record import Proof, SyncRecord, commit_message, tree_digest
 from hfsync.engine.base import recover_base
 from hfsync.engine.sync import MAX_ATTEMPTS, Target, take_backup
 from hfsync.local.state import BasePointer
@@ -63,7 +63,14 @@ def rollback(
             if target.scope.includes_remote(path)
             and (base is None or not base.known(path) or path not in base.entries)
         }
-        record = SyncRecord(f"rollback:{chosen.name}", target.config.name, target.scope.spec, kept)
+        proof = Proof(head, tree_digest(restored_tree, target.scope))
+        record = SyncRecord(
+            f"rollback:{chosen.name}",
+            target.config.name,
+            target.scope.spec,
+            kept,
+            proof=proof,
+        )
         title, body = commit_message(
             f"hfsync: roll back to {chosen.name}", [], record, uuid.uuid4().hex
         )

@@ -23,7 +23,7 @@ from hfsync.core.errors import (
     TooManyDeletesError,
 )
 from hfsync.core.plan import Action, Plan, Policy, make_plan
-from hfsync.core.record import SyncRecord, commit_message, display_line
+from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
@@ -69,6 +69,7 @@ class Snapshot:
 
     head: str | None
     plan: Plan
+    tree: dict[str, RemoteFile]
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,16 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         local = local_files(target, source)
     recovery = recover_base(target, head)
     plan = make_plan(
-        local, tree, recovery.base, target.scope.includes_remote, head, policy, recovery.notes
+        local,
+        tree,
+        recovery.base,
+        target.scope.includes_remote,
+        head,
+        policy,
+        recovery.notes,
+        recovery.rewritten,
     )
-    return Snapshot(head=head, plan=plan)
+    return Snapshot(head=head, plan=plan, tree=tree)
 
 
 def run_sync(
@@ -203,11 +211,12 @@ def _sync(
                 return result
             options.progress(describe_change(plan))
             written.backup, branches = ensure_backup(target, snap.head, now())
-            title, body = _message(target, source, plan, options)
             change = Change(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
                 deletes=tuple(op.path for op in plan.deletes),
             )
+            proof = _proof(target, snap, change, target.remote.prepare(change, source))
+            title, body = _message(target, source, plan, options, proof)
             try:
                 commit = target.remote.commit(snap.head, change, source, title, body)
             except RemoteMovedError:
@@ -376,7 +385,22 @@ def _fill_sha256_for_lfs(
     return bool(needed)
 
 
-def _message(target: Target, source: Source, plan: Plan, options: SyncOptions) -> tuple[str, str]:
+def _proof(
+    target: Target, snap: Snapshot, change: Change, uploaded: dict[str, RemoteFile]
+) -> Proof:
+    """The proof the commit will carry: the head it is pinned to, and the digest of the tree
+    within scope that it produces (the head's, less the deletions, plus the uploads as the
+    remote will list them)."""
+    tree = dict(snap.tree)
+    for path in change.deletes:
+        tree.pop(path, None)
+    tree.update(uploaded)
+    return Proof(snap.head, tree_digest(tree, target.scope))
+
+
+def _message(
+    target: Target, source: Source, plan: Plan, options: SyncOptions, proof: Proof
+) -> tuple[str, str]:
     uploads, deletes = plan.uploads, plan.deletes
     parts = []
     if uploads:
@@ -394,6 +418,7 @@ def _message(target: Target, source: Source, plan: Plan, options: SyncOptions) -
         target=target.config.name,
         scope=target.scope.spec,
         kept=plan.kept_base(),
+        proof=proof,
     )
     title, body = commit_message(
         options.commit_message or summary, details, record, uuid.uuid4().hex

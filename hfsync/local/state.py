@@ -34,6 +34,9 @@ class BasePointer:
     base_message: str | None
     # What the walk that found it had to say (records it skipped), repeated on every run.
     notes: tuple[str, ...] = ()
+    # This target was synced before (a base was found or written once): with no base reachable
+    # now, its history was rewritten, and that is no first sync.
+    seen_before: bool = False
 
 
 def state_dir(git_dir: Path) -> Path:
@@ -93,8 +96,9 @@ class TargetState:
             notes = data.get("notes", [])
             if not all(isinstance(note, str) for note in notes):
                 return None
+            seen = data.get("seen_before", False) is True or data["base_commit"] is not None
             return BasePointer(
-                data["head"], data["base_commit"], data["base_message"], tuple(notes)
+                data["head"], data["base_commit"], data["base_message"], tuple(notes), seen
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -107,6 +111,7 @@ class TargetState:
             "base_commit": pointer.base_commit,
             "base_message": pointer.base_message,
             "notes": list(pointer.notes),
+            "seen_before": pointer.seen_before,
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
         try:

@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RemoteCommit:
-    """A commit of the target branch, as far as base recovery needs it."""
+    """A commit of the target branch, as far as base recovery needs it. `parents` is None when
+    the listing does not say (the Hub's)."""
 
     id: str
     message: str
+    parents: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,15 @@ class Remote(Protocol):
         """Every file of a commit: path -> (oid, size)."""
 
     def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
-        """The commits reachable from `head`, newest first (first parents)."""
+        """The commits reachable from `head` (all parents), newest first, none before its
+        children."""
+
+    def commit_info(self, commit: str) -> RemoteCommit:
+        """One commit, with its parents."""
+
+    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+        """The entries the uploads of `change` will have in the remote's trees (the Hub decides
+        which files it stores as LFS), made ready so that `commit` sends them as they are."""
 
     def commit(
         self, parent: str | None, change: Change, source: Source, title: str, body: str

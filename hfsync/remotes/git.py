@@ -139,24 +139,31 @@ class GitRemote:
         return files
 
     def iter_commits(self, head: str) -> Iterator[RemoteCommit]:
+        # Every parent, not only first parents: a person's `git pull` (a merge whose first parent
+        # is theirs) must not hide hfsync's commit. Date order shows no commit before its children.
         skip = 0
         while True:
             out = self._run(
                 "log",
-                "--first-parent",
+                "--date-order",
                 "-z",
-                "--format=%H%n%B",
+                "--format=%H%n%P%n%B",
                 f"--skip={skip}",
                 f"-n{_HISTORY_PAGE}",
                 head,
             )
             entries = [e for e in out.split("\0") if e.strip()]
             for entry in entries:
-                commit_id, _, message = entry.lstrip("\n").partition("\n")
-                yield RemoteCommit(id=commit_id, message=message)
+                yield _log_entry(entry)
             if len(entries) < _HISTORY_PAGE:
                 return
             skip += _HISTORY_PAGE
+
+    def commit_info(self, commit: str) -> RemoteCommit:
+        return _log_entry(self._run("log", "-1", "--format=%H%n%P%n%B", commit))
+
+    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+        return {path: RemoteFile(local.sha1, local.size) for path, local in change.uploads}
 
     def read_file(self, commit: str, path: str) -> bytes:
         data = self._git.execute(
@@ -380,3 +387,9 @@ def _error(what: str, exc: Exception, url: str) -> RemoteError:
         text = git_errors.message(exc.failure)
         return TemporaryError(f"{what} failed{tries} ({exc.transient.kind}): {text}")
     return RemoteError(f"{what} failed: {git_errors.message(exc)}")
+
+
+def _log_entry(entry: str) -> RemoteCommit:
+    commit_id, _, rest = entry.lstrip("\n").partition("\n")
+    parents, _, message = rest.partition("\n")
+    return RemoteCommit(id=commit_id, message=message, parents=tuple(parents.split()))

@@ -67,6 +67,8 @@ class HubRemote:
         self._space_sdk = space_sdk
         self._trees = cache_dir / repo_type / repo_id.replace("/", "--") / "trees"
         self._tree: dict[str, dict[str, RemoteFile]] = {}  # the last tree read, by commit
+        # Operations `prepare` made ready, by (path, blob id): `commit` sends them as they are.
+        self._prepared: dict[tuple[str, str], Any] = {}
         self.limits = limits or CommitLimits()
         self.policy = retry.RetryPolicy.from_env()
         retry.configure_client(self.policy)
@@ -184,6 +186,49 @@ class HubRemote:
                     message += "\n\n" + item["message"]
                 yield RemoteCommit(id=item["id"], message=message)
 
+    def commit_info(self, commit: str) -> RemoteCommit:
+        """The commit and its parent: the Hub's listing from a commit starts with it, then (for a
+        commit that is not a merge, as hfsync's never are) its parent."""
+        newest = self.iter_commits(commit)
+        first, second = next(newest, None), next(newest, None)
+        if first is None:
+            raise RemoteError(f"commit {commit[:12]} not found on {self.description}")
+        parents = (second.id,) if second is not None else ()
+        return RemoteCommit(id=first.id, message=first.message, parents=parents)
+
+    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+        """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
+        content now); `commit` then sends these same operations."""
+        from huggingface_hub import CommitOperationAdd
+
+        operations = {}
+        for path, local in change.uploads:
+            on_disk = source.local_file_path(local.path)
+            content = str(on_disk) if on_disk is not None else source.read_bytes(local.path)
+            operations[path] = CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+        if operations:
+            self._call(
+                lambda: self.api.preupload_lfs_files(
+                    self.repo_id,
+                    additions=list(operations.values()),
+                    repo_type=self.repo_type,
+                    revision=self.branch,
+                )
+            )
+        self._prepared = {(path, local.sha1): operations[path] for path, local in change.uploads}
+        entries = {}
+        for path, local in change.uploads:
+            operation = operations[path]
+            if (
+                operation._should_ignore
+            ):  # the Space's .gitignore drops it: the tree keeps its entry
+                continue
+            if operation._upload_mode == "lfs":
+                entries[path] = RemoteFile(operation.upload_info.sha256.hex(), local.size)
+            else:
+                entries[path] = RemoteFile(local.sha1, local.size)
+        return entries
+
     def read_file(self, commit: str, path: str) -> bytes:
         local = self._call(
             lambda: self.api.hf_hub_download(
@@ -228,6 +273,10 @@ class HubRemote:
             ]
             additions: list[tuple[Any, LocalFile | None]] = []
             for path, local in part.uploads:
+                prepared = self._prepared.pop((path, local.sha1), None)
+                if prepared is not None:
+                    operations.append(prepared)
+                    continue
                 on_disk = source.local_file_path(local.path)
                 content: str | bytes
                 pinned: LocalFile | None = None

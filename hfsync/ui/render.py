@@ -37,6 +37,7 @@ def _summary(plan: Plan) -> str:
         f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
         + (f", {kept} remote-only left alone (--prune deletes them)" if kept else "")
         + (" (first sync)" if plan.first_sync else "")
+        + (" (history rewritten)" if plan.history_rewritten else "")
     )
 
 

@@ -67,6 +67,17 @@ class GitSide:
         out = git(self.url, "diff-tree", "--root", "--no-commit-id", "-r", "--name-only", commit)
         return sorted(out.split())
 
+    def last_message(self) -> str:
+        return git(self.url, "log", "-1", "--format=%B", "main")
+
+    def editor(self) -> Path:
+        """A clone of the remote, at its main branch, for history surgery (amend, merge...)."""
+        if not self._editor.exists():
+            git(self.url.parent, "clone", "-q", str(self.url), str(self._editor))
+        git(self._editor, "fetch", "-q", "origin")
+        git(self._editor, "checkout", "-q", "-B", "main", "origin/main")
+        return self._editor
+
     def edit(
         self, files: dict[str, str], deletes: tuple[str, ...] = (), message: str = "web edit"
     ) -> str:
@@ -134,6 +145,10 @@ class HubSide:
                 )
                 found[entry.path] = Path(local).read_bytes()
         return found
+
+    def last_message(self) -> str:
+        (last, *_) = self.api.list_repo_commits(self.repo_id, repo_type="space")
+        return f"{last.title}\n\n{last.message}"
 
     def branches(self) -> dict[str, str]:
         refs = self.api.list_repo_refs(self.repo_id, repo_type="space")
