@@ -144,7 +144,7 @@ def run(
     Every target is synced and reported, whatever happens to the others; the exit code is the
     most severe of theirs. In GitHub Actions, also writes step outputs and a job summary.
     """
-    from hfsync.engine.diffs import remote_edit_diffs
+    from hfsync.engine.patches import remote_edit_diffs
     from hfsync.engine.runner import run_targets, severity
     from hfsync.engine.sync import SyncOptions
     from hfsync.ui import render
@@ -347,6 +347,13 @@ def check(
 @target_option
 @click.option("--rev", help="Compare the files of this commit (default in CI: HEAD).")
 @click.option("--worktree", is_flag=True, help="Compare the working tree (default outside CI).")
+@click.option(
+    "--patch",
+    "as_patch",
+    is_flag=True,
+    help="Print only the remote edits as one patch from base to remote "
+    "(bring them in with 'git apply --3way'); one target at a time.",
+)
 @json_option
 @click.option(
     "--exit-code",
@@ -358,34 +365,43 @@ def status(
     target_name: str | None,
     rev: str | None,
     worktree: bool,
+    as_patch: bool,
     as_json: bool,
     exit_code: bool,
 ) -> None:
-    """Show what a sync would do, and remote edits as diffs; write nothing."""
+    """Show what a sync would do, and remote edits as a patch; write nothing."""
     from hfsync.core.plan import Policy
-    from hfsync.engine.diffs import remote_edit_diffs
+    from hfsync.engine.patches import diffs_of, remote_patch
     from hfsync.engine.sync import snapshot
     from hfsync.ui import render
 
     repo_root, config = _repo_and_config(config_path)
     source_rev = _source_rev(rev, worktree)
+    targets = _open_targets(repo_root, config, target_name)
+    if as_patch and len(targets) > 1:
+        raise click.UsageError("--patch shows one target at a time: add --target NAME")
     reports, plans = [], []
-    for target in _open_targets(repo_root, config, target_name):
+    for target in targets:
         source = _read_source(repo_root, target, source_rev)
         plan = snapshot(target, source, Policy(on_conflict=target.config.on_conflict)).plan
         plans.append(plan)
-        diffs = remote_edit_diffs(target, source, plan)
-        if as_json:
+        patch = remote_patch(target, source, plan)
+        if as_patch:
+            for note in plan.notes:
+                click.echo(f"{target.config.name}: note: {note}", err=True)
+            sys.stdout.buffer.write(patch)
+            sys.stdout.flush()
+        elif as_json:
             reports.append(
                 {
                     "target": target.config.name,
                     "would_create": target.remote.missing,
                     "plan": plan.to_dict(),
-                    "diffs": diffs,
+                    "diffs": diffs_of(patch),
                 }
             )
         else:
-            render.status(target.config.name, plan, diffs, missing=target.remote.missing)
+            render.status(target.config.name, plan, diffs_of(patch), missing=target.remote.missing)
     if as_json:
         click.echo(json.dumps(reports, indent=2))
     if exit_code and any(plan.conflicts for plan in plans):

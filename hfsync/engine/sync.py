@@ -27,6 +27,7 @@ from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, 
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
+from hfsync.engine.patches import settle_brought_in
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
 from hfsync.remotes import Change, Remote
@@ -153,6 +154,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         recovery.notes,
         recovery.rewritten,
     )
+    plan = settle_brought_in(target, source, plan)
     return Snapshot(head=head, plan=plan, tree=tree)
 
 

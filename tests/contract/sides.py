@@ -79,7 +79,10 @@ class GitSide:
         return self._editor
 
     def edit(
-        self, files: dict[str, str], deletes: tuple[str, ...] = (), message: str = "web edit"
+        self,
+        files: dict[str, str | bytes],
+        deletes: tuple[str, ...] = (),
+        message: str = "web edit",
     ) -> str:
         """Commit an edit on the remote branch as someone else would, and return its id."""
         if not self._editor.exists():
@@ -88,7 +91,7 @@ class GitSide:
         for name, content in files.items():
             path = self._editor / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+            path.write_bytes(content.encode() if isinstance(content, str) else content)
         for name in deletes:
             (self._editor / name).unlink()
         git(self._editor, "add", "-A")
@@ -166,12 +169,18 @@ class HubSide:
         return sorted(out.split())
 
     def edit(
-        self, files: dict[str, str], deletes: tuple[str, ...] = (), message: str = "web edit"
+        self,
+        files: dict[str, str | bytes],
+        deletes: tuple[str, ...] = (),
+        message: str = "web edit",
     ) -> str:
         from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
         operations: list[CommitOperationAdd | CommitOperationDelete] = [
-            CommitOperationAdd(path_in_repo=name, path_or_fileobj=content.encode())
+            CommitOperationAdd(
+                path_in_repo=name,
+                path_or_fileobj=content.encode() if isinstance(content, str) else content,
+            )
             for name, content in files.items()
         ]
         operations += [CommitOperationDelete(path_in_repo=name) for name in deletes]
