@@ -385,7 +385,8 @@ def status(
         source = _read_source(repo_root, target, source_rev)
         plan = snapshot(target, source, Policy(on_conflict=target.config.on_conflict)).plan
         plans.append(plan)
-        patch = remote_patch(target, source, plan)
+        # Plain status shows the conflicts; the patch to apply also brings remote-only files.
+        patch = remote_patch(target, source, plan, created=as_patch)
         if as_patch:
             for note in plan.notes:
                 click.echo(f"{target.config.name}: note: {note}", err=True)

@@ -31,10 +31,11 @@ if TYPE_CHECKING:
 _REGULAR = "100644"
 
 
-def remote_patch(target: Target, source: Source, plan: Plan) -> bytes:
+def remote_patch(target: Target, source: Source, plan: Plan, created: bool = True) -> bytes:
     """One patch (bytes: file contents need not be text) with every remote edit of the plan, from
-    its base to the remote's version, at local paths; empty when there is none."""
-    edits = [op for op in plan.operations if _is_remote_edit(op)]
+    its base to the remote's version, at local paths; empty when there is none. `created`: also
+    the remote-only files (left alone by the plan), which each cost a download."""
+    edits = [op for op in plan.operations if _is_remote_edit(op, created)]
     if not edits or plan.head is None:
         return b""
     repo = source.repo_root
@@ -82,8 +83,10 @@ def settle_brought_in(target: Target, source: Source, plan: Plan) -> Plan:
     return replace(plan, operations=tuple(operations))
 
 
-def _is_remote_edit(op: Operation) -> bool:
-    return op.action is Action.CONFLICT or (op.action is Action.KEEP and op.remote is not None)
+def _is_remote_edit(op: Operation, created: bool) -> bool:
+    if op.action is Action.KEEP:
+        return created and op.remote is not None
+    return op.action is Action.CONFLICT
 
 
 def _holds_remote_edit(target: Target, source: Source, head: str, op: Operation) -> bool:

@@ -280,7 +280,8 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
         shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
         raise ConflictError(
             f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
-            "repository ('hfsync status' shows the diff) or use --on-conflict skip|overwrite",
+            "repository ('hfsync status --patch > p && git apply --3way p') "
+            "or use --on-conflict skip|overwrite",
             paths,
             plan=plan,
         )
