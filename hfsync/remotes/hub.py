@@ -68,7 +68,7 @@ class HubRemote:
         self._trees = cache_dir / repo_type / repo_id.replace("/", "--") / "trees"
         self._tree: dict[str, dict[str, RemoteFile]] = {}  # the last tree read, by commit
         # Operations `prepare` made ready, by (path, blob id): `commit` sends them as they are.
-        self._prepared: dict[tuple[str, str], Any] = {}
+        self._prepared: dict[tuple[str, str], tuple[Any, LocalFile | None]] = {}
         self.limits = limits or CommitLimits()
         self.policy = retry.RetryPolicy.from_env()
         retry.configure_client(self.policy)
@@ -199,32 +199,26 @@ class HubRemote:
     def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
         """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
         content now); `commit` then sends these same operations."""
-        from huggingface_hub import CommitOperationAdd
-
-        operations = {}
-        for path, local in change.uploads:
-            on_disk = source.local_file_path(local.path)
-            content = str(on_disk) if on_disk is not None else source.read_bytes(local.path)
-            operations[path] = CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+        prepared = {path: _addition(path, local, source) for path, local in change.uploads}
+        operations = [addition for addition, _ in prepared.values()]
         if operations:
             self._call(
                 lambda: self.api.preupload_lfs_files(
                     self.repo_id,
-                    additions=list(operations.values()),
+                    additions=operations,
                     repo_type=self.repo_type,
                     revision=self.branch,
-                )
+                ),
+                "preupload",
             )
-        self._prepared = {(path, local.sha1): operations[path] for path, local in change.uploads}
+        self._prepared = {(path, local.sha1): prepared[path] for path, local in change.uploads}
         entries = {}
         for path, local in change.uploads:
-            operation = operations[path]
-            if (
-                operation._should_ignore
-            ):  # the Space's .gitignore drops it: the tree keeps its entry
+            addition = prepared[path][0]
+            if addition._should_ignore:  # the Space's .gitignore drops it: the tree keeps its entry
                 continue
-            if operation._upload_mode == "lfs":
-                entries[path] = RemoteFile(operation.upload_info.sha256.hex(), local.size)
+            if addition._upload_mode == "lfs":
+                entries[path] = RemoteFile(addition.upload_info.sha256.hex(), local.size)
             else:
                 entries[path] = RemoteFile(local.sha1, local.size)
         return entries
@@ -263,7 +257,7 @@ class HubRemote:
         """One commit, or, when one would exceed the Hub's limits, several in a row, each
         pinned to the previous one and carrying the same trailers (a crash between two leaves a
         state the next run's plan completes)."""
-        from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+        from huggingface_hub import CommitOperationDelete
 
         parts = split_change(change, self.limits)
         commit = parent
@@ -274,25 +268,7 @@ class HubRemote:
             additions: list[tuple[Any, LocalFile | None]] = []
             for path, local in part.uploads:
                 prepared = self._prepared.pop((path, local.sha1), None)
-                if prepared is not None:
-                    operations.append(prepared)
-                    continue
-                on_disk = source.local_file_path(local.path)
-                content: str | bytes
-                pinned: LocalFile | None = None
-                if on_disk is None or local.size <= INLINE_SIZE:
-                    # The bytes the plan hashed (read_bytes checks): what lands is then known.
-                    try:
-                        content, pinned = source.read_bytes(local.path), local
-                    except SourceError:
-                        if on_disk is None:
-                            raise
-                        # Saved again since the plan (under `watch`): sent as it is now, as
-                        # before pinning, and the Hub is asked what landed.
-                        content = str(on_disk)
-                else:
-                    content = str(on_disk)
-                addition = CommitOperationAdd(path_in_repo=path, path_or_fileobj=content)
+                addition, pinned = prepared or _addition(path, local, source)
                 operations.append(addition)
                 additions.append((addition, pinned))
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
@@ -518,6 +494,29 @@ class HubRemote:
         saved = sorted(self._trees.glob("*.json"), key=_mtime, reverse=True)
         for old in saved[TREES_KEPT:]:
             old.unlink(missing_ok=True)
+
+
+def _addition(path: str, local: LocalFile, source: Source) -> tuple[Any, LocalFile | None]:
+    """The operation that uploads `local` to `path`, and the file it is pinned to (None: sent
+    from disk, its blob read back from the Hub)."""
+    from huggingface_hub import CommitOperationAdd
+
+    on_disk = source.local_file_path(local.path)
+    content: str | bytes
+    pinned: LocalFile | None = None
+    if on_disk is None or local.size <= INLINE_SIZE:
+        # The bytes the plan hashed (read_bytes checks): what lands is then known.
+        try:
+            content, pinned = source.read_bytes(local.path), local
+        except SourceError:
+            if on_disk is None:
+                raise
+            # Saved again since the plan (under `watch`): sent as it is now, as before
+            # pinning, and the Hub is asked what landed.
+            content = str(on_disk)
+    else:
+        content = str(on_disk)
+    return CommitOperationAdd(path_in_repo=path, path_or_fileobj=content), pinned
 
 
 def _written_entries(
