@@ -235,3 +235,11 @@ def test_properties(local_side, remote_side, base_side, policy, prune) -> None:
     assert not again.uploads and not again.deletes
     # A skipped remote edit stays flagged on the next run.
     assert {op.path for op in again.conflicts} == {op.path for op in plan.conflicts}
+
+
+def test_prune_spares_the_remotes_gitattributes() -> None:
+    remote_side = {".gitattributes": remote("*.bin filter=lfs\n"), "f": remote("x")}
+    for base in (None, Base({}, known=lambda p: True)):
+        plan = make_plan({}, remote_side, base, everything, "head", Policy(prune=True))
+        assert [op.path for op in plan.deletes] == ["f"]
+        assert [op.path for op in plan.of(Action.KEEP)] == [".gitattributes"]

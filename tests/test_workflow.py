@@ -201,3 +201,44 @@ def test_bad_patterns_name_the_file_and_key(tmp_path: Path, text: str, fragment:
         read_workflow_filter(path)
     assert str(info.value).startswith(f"{path}: ")
     assert fragment in str(info.value)
+
+
+WORKFLOW_SCOPE = """
+[[targets]]
+name = "space"
+url = "remote.git"
+from_workflow = ".github/workflows/sync-hf-space.yml"
+{extra}
+"""
+
+
+@pytest.mark.parametrize(("extra", "github_listed"), [("", False), ("include_github = true", True)])
+def test_workflow_scope_leaves_out_the_workflow_file(
+    make_repo, extra: str, github_listed: bool
+) -> None:
+    from tests.helpers_git import hfsync
+
+    repo = make_repo(
+        {
+            ".github/workflows/sync-hf-space.yml": SYNC_HF_SPACE,
+            "hfsync.toml": WORKFLOW_SCOPE.format(extra=extra),
+            "core/app.py": "print()\n",
+            "notes.txt": "out of scope\n",
+        }
+    )
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 0, done.stderr
+    expected = ["core/app.py"]
+    if github_listed:
+        expected.insert(0, ".github/workflows/sync-hf-space.yml")
+    assert done.stdout.split() == expected
+
+
+def test_include_github_needs_from_workflow(make_repo) -> None:
+    from tests.helpers_git import hfsync
+
+    config = '[[targets]]\nname = "s"\nurl = "r.git"\ninclude_github = true\n'
+    repo = make_repo({"hfsync.toml": config})
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2
+    assert "include_github" in done.stderr and "from_workflow" in done.stderr

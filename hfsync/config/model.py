@@ -46,6 +46,7 @@ class TargetConfig(BaseModel):
     paths: list[str] | None = None
     paths_ignore: list[str] | None = None
     from_workflow: str | None = None
+    include_github: bool = False
     local_dir: str = ""
     remote_dir: str = ""
     exclude: list[str] = Field(default_factory=list)
@@ -144,6 +145,8 @@ class TargetConfig(BaseModel):
             raise ValueError(
                 f"set only one of 'paths', 'paths_ignore', 'from_workflow' (got {', '.join(given)})"
             )
+        if self.include_github and self.from_workflow is None:
+            raise ValueError("'include_github' only applies to a scope read with 'from_workflow'")
         if self.rollback_on_failure and not self.wait_for_build:
             raise ValueError("'rollback_on_failure' needs 'wait_for_build = true'")
         return self

@@ -21,6 +21,10 @@ from enum import Enum
 
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
 
+# A Hub repo starts with a `.gitattributes` that routes large files to LFS/Xet: deleting it would
+# make the next large upload fail, so only a source that has its own replaces or deletes it.
+HUB_ATTRIBUTES = ".gitattributes"
+
 
 class Action(str, Enum):
     UPLOAD = "upload"
@@ -195,6 +199,9 @@ def _decide(
     base = base_info.entries.get(path) if base_info is not None and known else remote_oid
     if local is None and (not known or base is None):
         # A remote file hfsync never wrote (or the first sync of it): only --prune deletes it.
+        if path == HUB_ATTRIBUTES:
+            reason = "the remote's own .gitattributes (routes large files to LFS); never pruned"
+            return Operation(Action.KEEP, path, reason, None, remote, None)
         why = "hfsync did not write it" if known else "first sync of this path"
         return _remote_only(path, remote, policy, why)
     if base == remote_oid:  # changed in the source only

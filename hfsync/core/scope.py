@@ -19,6 +19,10 @@ from hfsync.config.model import TargetConfig
 from hfsync.core.errors import ConfigError
 from hfsync.core.filters import FilterError, PathFilter
 
+# A workflow's trigger paths usually name the workflow file itself: a scope read from one leaves
+# the repository's `.github/` folder out (CI files are not an app's files), unless asked.
+WORKFLOW_EXCLUDE = "/.github/"
+
 if TYPE_CHECKING:
     from pathspec import PathSpec
 
@@ -175,10 +179,13 @@ def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -
             kind, patterns = "paths-ignore", tuple(target.paths_ignore)
         else:
             kind, patterns = "all", ()
+        exclude = tuple(target.exclude)
+        if target.from_workflow is not None and not target.include_github:
+            exclude += (WORKFLOW_EXCLUDE,)
         spec = ScopeSpec(
             kind=kind,
             patterns=patterns,
-            exclude=tuple(target.exclude),
+            exclude=exclude,
             local_dir=target.local_dir,
             remote_dir=target.remote_dir,
         )

@@ -1,0 +1,47 @@
+"""Data safety over every remote kind: a sync never deletes, leaks or fakes what the plan did not
+name (issue 8, items 5-12)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.contract.conftest import Project
+
+WIDE = """
+[[targets]]
+name = "space"
+{target}
+max_delete = 20
+"""
+
+
+def use_config(project: Project, template: str, **extra: str) -> None:
+    """Replace the project's hfsync.toml (committed) with `template` for this side."""
+    project.write({"hfsync.toml": template.format(target=project.side.target_config(), **extra)})
+    project.commit("config")
+
+
+def test_prune_never_deletes_the_remotes_gitattributes(project: Project) -> None:
+    use_config(project, WIDE)
+    project.sync()
+    if project.side.kind == "git":  # a Hub repo is created with one; put one on the git remote
+        project.side.edit({".gitattributes": "*.bin filter=lfs diff=lfs merge=lfs -text\n"})
+    plan = project.plan("--prune")
+    assert ".gitattributes" not in [
+        op["path"] for op in plan["operations"] if op["action"] == "delete"
+    ]
+    project.sync("--prune")
+    done = project.hfsync("run", "--prune", "--dry-run", "--json")
+    assert ".gitattributes" in json.dumps(json.loads(done.stdout)[0]["plan"])
+    assert ".gitattributes" in remote_paths(project)
+
+
+def remote_paths(project: Project) -> set[str]:
+    """Every path of the remote branch, the Hub's own .gitattributes included."""
+    side = project.side
+    if side.kind == "git":
+        return set(side.files())
+    from huggingface_hub.hf_api import RepoFile
+
+    entries = side.api.list_repo_tree(side.repo_id, recursive=True, repo_type="space")
+    return {entry.path for entry in entries if isinstance(entry, RepoFile)}
