@@ -163,8 +163,13 @@ def make_plan(
     in_sync = 0
     for path in sorted(paths):
         local_file, remote_file = local.get(path), remote.get(path)
-        if local_file and remote_file and local_file.sha1 == remote_file.oid:
-            in_sync += 1  # the common case, decided without a call (same_content's first rule)
+        if (
+            local_file
+            and remote_file
+            and local_file.sha1 == remote_file.oid
+            and remote_file.mode in (None, local_file.mode)
+        ):
+            in_sync += 1  # the common case, decided without a call (same_content's first rules)
             continue
         op = _decide(path, local_file, remote_file, base, policy, rewritten)
         if op is None:

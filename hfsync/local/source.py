@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfsync.core.errors import SourceError
-from hfsync.core.snapshot import LocalFile
+from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, LocalFile
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.symlinks import (
     MODE_LINK,
@@ -224,7 +224,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     reads = 0
     for path, st in stats.items():
         if path in clean:
-            files[path] = LocalFile(path, st.st_size, clean[path])
+            files[path] = LocalFile(path, st.st_size, clean[path], mode=_file_mode(st))
             continue
         disk = link_files.get(path) or f"{root}/{path}"
         try:
@@ -232,7 +232,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         except FileNotFoundError:
             continue  # deleted since it was listed: absent from this snapshot
         reads += was_read
-        files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256)
+        files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st))
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
     index.save(existing)
     source = Source(repo_root, None, files, index=index, link_files=link_files, existing=existing)
@@ -329,7 +329,8 @@ def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str]
         blob = blobs[path]
         if blob.mode == MODE_LINK:
             blob = resolve_tree_link(path, blobs, dirs, links)
-        files[path] = LocalFile(path, blob.size, blob.sha1)
+        mode = MODE_EXECUTABLE if blob.mode == MODE_EXECUTABLE else MODE_FILE
+        files[path] = LocalFile(path, blob.size, blob.sha1, mode=mode)
     return Source(repo_root, commit, files)
 
 
@@ -406,6 +407,11 @@ def _on_disk(file: str) -> bool:
     except (FileNotFoundError, NotADirectoryError):
         return False
     return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+
+
+def _file_mode(st: os.stat_result) -> str:
+    """The git mode of a regular file: executable when its owner may run it (as git decides)."""
+    return MODE_EXECUTABLE if st.st_mode & stat.S_IXUSR else MODE_FILE
 
 
 def _changed_error(path: str) -> SourceError:

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/]+@[^/]+:")
-_EMPTY_TREE_MODE = "100644"
-
 _HISTORY_PAGE = 200
 _FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "hfsync",
@@ -64,7 +62,6 @@ class GitRemote:
         self._ns = f"refs/hfsync/{target}"
         self._git: Git = Git(str(repo_root))
         self._git.update_environment(**NEVER_PROMPT)
-        self._modes: dict[str, str] = {}
         self._trees: dict[str, dict[str, RemoteFile]] = {}
         self._create = create
         self.policy = retry.RetryPolicy.from_env()
@@ -133,8 +130,7 @@ class GitRemote:
             mode, kind, oid, size = meta.split()
             if kind != "blob":
                 continue  # submodules are not files
-            files[path] = RemoteFile(oid=oid, size=int(size))
-            self._modes[path] = mode
+            files[path] = RemoteFile(oid=oid, size=int(size), mode=mode)
         self._trees = {commit: files}  # one tree kept: the one being planned on
         return files
 
@@ -191,10 +187,7 @@ class GitRemote:
         self, parent: str | None, change: Change, source: Source, title: str, body: str
     ) -> str:
         source.write_blobs(local.path for _, local in change.uploads)
-        lines = [
-            f"{self._modes.get(path, _EMPTY_TREE_MODE)} {local.sha1}\t{path}"
-            for path, local in change.uploads
-        ]
+        lines = [f"{local.mode} {local.sha1}\t{path}" for path, local in change.uploads]
         lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
         tree = self._write_tree(parent, lines)
         commit = self._commit_tree(tree, parent, title, body)
