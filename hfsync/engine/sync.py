@@ -211,6 +211,7 @@ def _sync(
                 options.before_write(target, source, plan)
             if options.dry_run or not plan.has_changes:
                 return result
+            source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
             options.progress(describe_change(plan))
             written.backup, branches = ensure_backup(target, snap.head, now())
             change = Change(

@@ -8,6 +8,7 @@ call uses -z, so no name is ever quoted. GitPython is imported inside functions,
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -27,6 +28,7 @@ from hfsync.local.symlinks import (
     tree_dirs,
     worktree_link,
 )
+from hfsync.local.unreadable import check_name, unreadable_dirs_error, unreadable_file_error
 
 if TYPE_CHECKING:
     from git.cmd import Git
@@ -180,6 +182,16 @@ class Source:
                 if sha1 != self.files[path].sha1:
                     raise _changed_error(path)
 
+    def check_readable(self, paths: Iterable[str]) -> None:
+        """Refuse, before anything is written, a working tree file to upload that cannot be read
+        (its blob id may come from git's index without hfsync reading it)."""
+        if self._index is None:
+            return
+        for path in paths:
+            if not os.access(self._disk_path(path), os.R_OK):
+                denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+                raise unreadable_file_error(path, denied)
+
     def local_file_path(self, path: str) -> Path | None:
         """The file on disk holding `path`'s bytes (to stream a big upload); None for a commit."""
         if path not in self.files:
@@ -208,10 +220,13 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     stats: dict[str, os.stat_result] = {}
     link_files: dict[str, Path] = {}
     for path in in_scope:
+        check_name(path)
         try:
             st = os.lstat(f"{root}/{path}")
         except (FileNotFoundError, NotADirectoryError):
             continue  # a tracked file deleted from the working tree
+        except PermissionError as exc:  # in a directory hfsync may not enter
+            raise unreadable_file_error(path, exc) from None
         if stat.S_ISLNK(st.st_mode):
             link_files[path], st = worktree_link(repo_real, path)
         elif not stat.S_ISREG(st.st_mode):
@@ -231,6 +246,8 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
             hashes, was_read = index.hash_file(path, disk, st, sha256=False)
         except FileNotFoundError:
             continue  # deleted since it was listed: absent from this snapshot
+        except PermissionError as exc:
+            raise unreadable_file_error(path, exc) from None
         reads += was_read
         files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st))
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
@@ -249,7 +266,20 @@ def _worktree_listing(git: Git) -> dict[str, str | None]:
     """
     # -v tags each record: 'H' cached, 'h'/'s' assume-unchanged, 'S' skip-worktree, 'M' unmerged
     # (one record per stage), '?' untracked (no stage data).
-    out = git.ls_files("-z", "-s", "-v", "--cached", "--others", "--exclude-standard")
+    args = ["ls-files", "-z", "-s", "-v", "--cached", "--others", "--exclude-standard"]
+    env = {**os.environ, "LC_ALL": "C"}  # git's warnings in English, to recognise them
+    # git from PATH, as GitPython runs it; an argument list, no shell.
+    done = subprocess.run(  # noqa: S603
+        ["git", *args],  # noqa: S607
+        cwd=git.working_dir,
+        capture_output=True,
+        check=True,
+        env=env,
+    )
+    unreadable = unreadable_dirs_error(done.stderr.decode(errors="replace"))
+    if unreadable is not None:
+        raise unreadable
+    out = os.fsdecode(done.stdout)
     listing: dict[str, str | None] = {}
     for record in _split_z(out):
         tag, rest = record[0], record[2:]
@@ -326,6 +356,7 @@ def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str]
         dirs = tree_dirs(blobs, submodules)
     files: dict[str, LocalFile] = {}
     for path in in_scope:
+        check_name(path)
         blob = blobs[path]
         if blob.mode == MODE_LINK:
             blob = resolve_tree_link(path, blobs, dirs, links)

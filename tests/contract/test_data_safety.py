@@ -4,8 +4,10 @@ name (issue 8, items 5-12)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.contract.conftest import Project
+from tests.helpers_unprivileged import hfsync_unprivileged, open_to_nobody
 
 WIDE = """
 [[targets]]
@@ -45,3 +47,22 @@ def remote_paths(project: Project) -> set[str]:
 
     entries = side.api.list_repo_tree(side.repo_id, recursive=True, repo_type="space")
     return {entry.path for entry in entries if isinstance(entry, RepoFile)}
+
+
+def test_unreadable_directory_is_an_error_not_a_deletion(project: Project, tmp_path: Path) -> None:
+    project.write({"app/gen/out.txt": "generated\n"})  # untracked: synced from the working tree
+    project.sync()
+    head = project.side.head()
+    assert project.side.files()["app/gen/out.txt"] == b"generated\n"
+
+    open_to_nobody(tmp_path)
+    (project.root / "app" / "gen").chmod(0)
+    try:
+        done = hfsync_unprivileged(project.root, tmp_path, "run", env=project.side.env())
+    finally:
+        (project.root / "app" / "gen").chmod(0o777)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot read directory 'app/gen'" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert project.side.head() == head
+    assert project.side.files()["app/gen/out.txt"] == b"generated\n"
