@@ -216,6 +216,10 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     listing = _worktree_listing(git)
     in_scope = sorted(path for path in listing if include(path))
     repo_real = Path(os.path.realpath(repo_root))
+
+    def syncs(target: str) -> bool:  # what a symlink may lead to: listed (not ignored), in scope
+        return target in listing and include(target)
+
     root = str(repo_root)  # plain strings: pathlib would triple the cost of this loop
     stats: dict[str, os.stat_result] = {}
     link_files: dict[str, Path] = {}
@@ -228,7 +232,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         except PermissionError as exc:  # in a directory hfsync may not enter
             raise unreadable_file_error(path, exc) from None
         if stat.S_ISLNK(st.st_mode):
-            link_files[path], st = worktree_link(repo_real, path)
+            link_files[path], st = worktree_link(repo_real, path, syncs)
         elif not stat.S_ISREG(st.st_mode):
             continue  # a tracked file replaced by a directory: gone as a file
         stats[path] = st
@@ -359,7 +363,7 @@ def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str]
         check_name(path)
         blob = blobs[path]
         if blob.mode == MODE_LINK:
-            blob = resolve_tree_link(path, blobs, dirs, links)
+            blob = resolve_tree_link(path, blobs, dirs, links, include)
         mode = MODE_EXECUTABLE if blob.mode == MODE_EXECUTABLE else MODE_FILE
         files[path] = LocalFile(path, blob.size, blob.sha1, mode=mode)
     return Source(repo_root, commit, files)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,8 +26,14 @@ class TreeBlob(NamedTuple):
     size: int
 
 
-def worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
-    """The in-repository regular file that symlink `path` names, and its stat."""
+def worktree_link(
+    repo_real: Path, path: str, syncs: Callable[[str], bool]
+) -> tuple[Path, os.stat_result]:
+    """The in-repository regular file that symlink `path` names, and its stat.
+
+    `syncs(target_path)` says whether this target syncs the file the link leads to (in its
+    scope, not excluded, not git-ignored): a link must not carry out what the rules keep in.
+    """
     link = repo_real / path
     target = os.readlink(link)
     real = Path(os.path.realpath(link))
@@ -42,6 +49,9 @@ def worktree_link(repo_real: Path, path: str) -> tuple[Path, os.stat_result]:
         raise link_error(path, target, "points to a directory")
     if not stat.S_ISREG(st.st_mode):
         raise link_error(path, target, "does not point to a regular file")
+    final = real.relative_to(repo_real).as_posix()
+    if not syncs(final):
+        raise unsynced_target_error(path, target, final)
     return real, st
 
 
@@ -55,9 +65,16 @@ def tree_dirs(blobs: dict[str, TreeBlob], submodules: set[str]) -> set[str]:
 
 
 def resolve_tree_link(
-    path: str, blobs: dict[str, TreeBlob], dirs: set[str], links: dict[str, str]
+    path: str,
+    blobs: dict[str, TreeBlob],
+    dirs: set[str],
+    links: dict[str, str],
+    syncs: Callable[[str], bool],
 ) -> TreeBlob:
-    """The regular file of the tree that symlink `path` leads to, resolved as the OS would."""
+    """The regular file of the tree that symlink `path` leads to, resolved as the OS would.
+
+    As for `worktree_link`, the file must be one this target syncs (`syncs`).
+    """
 
     def refuse(why: str) -> SourceError:
         return link_error(path, links[path], why)
@@ -91,8 +108,19 @@ def resolve_tree_link(
         resolved.append(part)
     final = "/".join(resolved)
     if final in blobs:
+        if not syncs(final):
+            raise unsynced_target_error(path, links[path], final)
         return blobs[final]
     raise refuse("points to a directory" if final in dirs else "does not point to an existing file")
+
+
+def unsynced_target_error(path: str, target: str, final: str) -> SourceError:
+    return link_error(
+        path,
+        target,
+        f"points to {final!r}, which this target does not sync (excluded, git-ignored or "
+        "outside its paths)",
+    )
 
 
 def link_error(path: str, target: str, why: str) -> SourceError:

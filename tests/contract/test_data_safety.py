@@ -66,3 +66,39 @@ def test_unreadable_directory_is_an_error_not_a_deletion(project: Project, tmp_p
     assert len(done.stderr.splitlines()) == 1
     assert project.side.head() == head
     assert project.side.files()["app/gen/out.txt"] == b"generated\n"
+
+
+EXCLUDING = """
+[[targets]]
+name = "space"
+{target}
+paths = ["app/**", "README.md"]
+exclude = ["app/secret/"]
+"""
+
+
+def test_symlinks_never_carry_out_excluded_or_ignored_files(project: Project) -> None:
+    use_config(project, EXCLUDING)
+    project.write({".gitignore": ".env\n", ".env": "TOKEN=hf_secret\n"})
+    project.write({"app/secret/key.pem": "PRIVATE KEY\n", "notes/out.txt": "not in paths\n"})
+    project.commit("secrets beside the app")
+    project.sync()
+    head = project.side.head()
+
+    links = {
+        "app/env": "../.env",  # git-ignored (and outside the paths)
+        "app/key.pem": "secret/key.pem",  # in `exclude`
+        "app/notes.txt": "../notes/out.txt",  # outside the paths
+    }
+    for link, target in links.items():
+        (project.root / link).symlink_to(target)
+        project.commit(f"link {link}")
+        for source in ("--worktree", "--rev=HEAD"):
+            done = project.hfsync("run", source)
+            assert done.returncode == 2, (link, source, done.stdout + done.stderr)
+            assert f"symlink '{link}' -> '{target}'" in done.stderr, done.stderr
+            assert len(done.stderr.splitlines()) == 1
+        (project.root / link).unlink()
+        project.commit(f"unlink {link}")
+    assert project.side.head() == head
+    assert not {"app/env", "app/key.pem", "app/notes.txt"} & set(project.side.files())
