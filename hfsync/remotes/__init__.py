@@ -7,7 +7,7 @@ Implementations: `GitRemote` (any git URL or local bare repository) and `HubRemo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,8 +70,12 @@ class Remote(Protocol):
         Raises RemoteMovedError when the branch head is no longer `parent` (nothing written).
         """
 
-    def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
-        """Write one commit on top of `parent` whose tree equals `snapshot_commit`'s tree."""
+    def restore(
+        self, parent: str, snapshot_commit: str, paths: Collection[str], title: str, body: str
+    ) -> str:
+        """Write one commit on top of `parent` in which each of `paths` is as in
+        `snapshot_commit` (deleted where that commit has no such file); every other path stays
+        as it is at `parent`."""
 
     def branches(self) -> dict[str, str]:
         """Every branch of the remote: name -> commit id."""

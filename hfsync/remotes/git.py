@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,12 +194,22 @@ class GitRemote:
         self._push(commit, parent)
         return commit
 
-    def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
+    def restore(
+        self, parent: str, snapshot_commit: str, paths: Collection[str], title: str, body: str
+    ) -> str:
         if not self._has_object(snapshot_commit):
             self._run(
                 "fetch", "--quiet", "--no-tags", self.url, f"+refs/heads/*:{self._ns}/branches/*"
             )
-        commit = self._commit_tree(f"{snapshot_commit}^{{tree}}", parent, title, body)
+        wanted = self.tree(snapshot_commit)
+        # Deletions first, so that a file may replace a folder of the same name and back.
+        lines = [f"0 {'0' * 40}\t{path}" for path in sorted(paths) if path not in wanted]
+        lines += [
+            f"{wanted[path].mode} {wanted[path].oid}\t{path}"
+            for path in sorted(paths)
+            if path in wanted
+        ]
+        commit = self._commit_tree(self._write_tree(parent, lines), parent, title, body)
         self._push(commit, parent)
         return commit
 

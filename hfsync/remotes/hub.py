@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -291,14 +291,23 @@ class HubRemote:
         assert commit is not None  # noqa: S101
         return commit
 
-    def restore(self, parent: str, snapshot_commit: str, title: str, body: str) -> str:
+    def restore(
+        self, parent: str, snapshot_commit: str, paths: Collection[str], title: str, body: str
+    ) -> str:
         from huggingface_hub import CommitOperationAdd, CommitOperationCopy, CommitOperationDelete
 
         wanted, current = self.tree(snapshot_commit), self.tree(parent)
         operations: list[Any] = [
-            CommitOperationDelete(path_in_repo=path) for path in current if path not in wanted
+            CommitOperationDelete(path_in_repo=path)
+            for path in sorted(paths)
+            if path in current and path not in wanted
         ]
-        for path, entry in wanted.items():
+        result = {path: entry for path, entry in current.items() if path not in paths}
+        for path in sorted(paths):
+            entry = wanted.get(path)
+            if entry is None:
+                continue
+            result[path] = entry
             if current.get(path) == entry:
                 continue
             if entry.is_lfs:  # copied on the server: no LFS content travels
@@ -311,7 +320,7 @@ class HubRemote:
                 content = self.read_file(snapshot_commit, path)
                 operations.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=content))
         commit = self._create_commit(operations, parent, title, body)
-        self._save_tree(commit, wanted)
+        self._save_tree(commit, result)
         return commit
 
     def create_branch(self, name: str, commit: str) -> None:

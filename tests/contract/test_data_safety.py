@@ -102,3 +102,42 @@ def test_symlinks_never_carry_out_excluded_or_ignored_files(project: Project) ->
         project.commit(f"unlink {link}")
     assert project.side.head() == head
     assert not {"app/env", "app/key.pem", "app/notes.txt"} & set(project.side.files())
+
+
+TWO_TARGETS = """
+[[targets]]
+name = "app"
+{target}
+paths = ["app/**"]
+
+[[targets]]
+name = "docs"
+{target}
+paths = ["docs/**"]
+"""
+
+
+def test_rollback_restores_only_the_targets_scope(project: Project) -> None:
+    use_config(project, TWO_TARGETS)
+    project.write({"docs/guide.md": "v1\n"})
+    project.commit("docs")
+    project.sync()
+    before_app_change = project.side.head()
+    project.write({"app/util.py": "X = 2\n", "app/new.py": "new\n"})
+    project.commit("app change")
+    project.sync("--target", "app")
+    project.write({"docs/guide.md": "v2\n"})
+    project.commit("docs change")
+    project.sync("--target", "docs")
+    project.side.edit({"human.txt": "added by hand\n"})
+
+    listed = json.loads(project.hfsync("backups", "--target", "app", "--json").stdout)
+    (backup,) = [b["name"] for b in listed if b["commit"] == before_app_change]
+    done = project.hfsync("rollback", backup, "--target", "app")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    files = project.side.files()
+    assert files["app/util.py"] == b"X = 1\n" and "app/new.py" not in files  # app: rolled back
+    assert files["docs/guide.md"] == b"v2\n"  # the other target's newer deploy stays
+    assert files["human.txt"] == b"added by hand\n"  # a file outside the scope stays
+    assert project.side.changed_paths(project.side.head()) == ["app/new.py", "app/util.py"]
