@@ -31,6 +31,7 @@ class Action(str, Enum):
     DELETE = "delete"
     CONFLICT = "conflict"
     KEEP = "keep"
+    IGNORED = "ignored"  # the target would drop the upload (a Space's .gitignore)
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,12 @@ class Plan:
         """Base entries the commit must record because its tree will not show them.
 
         A skipped conflict keeps its old base (so it stays flagged); a remote-only file left alone
-        has no base (hfsync never wrote it, so it is never deleted without `--prune`).
+        has no base (hfsync never wrote it, so it is never deleted without `--prune`); an upload
+        the target ignores keeps its old base.
         """
         kept: dict[str, str | None] = {}
         for op in self.operations:
-            if op.action is Action.CONFLICT or op.action is Action.KEEP:
+            if op.action in (Action.CONFLICT, Action.KEEP, Action.IGNORED):
                 kept[op.path] = op.base
         return kept
 

@@ -27,6 +27,7 @@ from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, 
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
+from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.patches import settle_brought_in
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
@@ -155,6 +156,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         recovery.rewritten,
     )
     plan = settle_brought_in(target, source, plan)
+    plan = plan_without_ignored(target, source, local, tree, plan)
     return Snapshot(head=head, plan=plan, tree=tree)
 
 

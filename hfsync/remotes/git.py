@@ -53,6 +53,8 @@ def resolve_url(url: str, repo_root: Path) -> str:
 class GitRemote:
     """One branch of a git remote, driven through GitPython's git command wrapper."""
 
+    drops_gitignored = False
+
     def __init__(self, repo_root: Path, url: str, branch: str, target: str, create: bool) -> None:
         from git import Git
 

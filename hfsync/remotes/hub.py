@@ -40,6 +40,8 @@ log = logging.getLogger("hfsync.hub")
 class HubRemote:
     """One branch of one Hub repo."""
 
+    drops_gitignored = True  # the Hub leaves out of a commit what the repo's .gitignore matches
+
     def __init__(
         self,
         repo_id: str,

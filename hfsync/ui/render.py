@@ -31,11 +31,12 @@ def _shown(plan: Plan) -> list[Operation]:
 
 
 def _summary(plan: Plan) -> str:
-    kept = len(plan.of(Action.KEEP))
+    kept, ignored = len(plan.of(Action.KEEP)), len(plan.of(Action.IGNORED))
     return (
         f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
         f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
         + (f", {kept} remote-only left alone (--prune deletes them)" if kept else "")
+        + (f", {ignored} ignored by the Space's .gitignore" if ignored else "")
         + (" (first sync)" if plan.first_sync else "")
         + (" (history rewritten)" if plan.history_rewritten else "")
     )

@@ -141,3 +141,22 @@ def test_rollback_restores_only_the_targets_scope(project: Project) -> None:
     assert files["docs/guide.md"] == b"v2\n"  # the other target's newer deploy stays
     assert files["human.txt"] == b"added by hand\n"  # a file outside the scope stays
     assert project.side.changed_paths(project.side.head()) == ["app/new.py", "app/util.py"]
+
+
+def test_files_the_spaces_gitignore_drops_are_reported_not_committed(project: Project) -> None:
+    project.sync()
+    project.side.edit({".gitignore": "*.log\n"})
+    project.write({"app/debug.log": "noise\n"})
+    project.commit("a log file")
+    head, branches = project.side.head(), project.side.branches()
+
+    for _ in range(2):  # every run: no empty commit, no backup, no rebuild
+        done = project.sync()
+        if project.side.kind == "git":  # git keeps every file it is given
+            break
+        assert "ignored by the Space's .gitignore" in done.stdout
+        assert "nothing to do" in done.stdout
+        assert project.side.head() == head
+        assert project.side.branches() == branches
+    files = project.side.files()
+    assert ("app/debug.log" in files) == (project.side.kind == "git")
