@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from hfsync.core.collisions import with_collisions
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
 
 # A Hub repo starts with a `.gitattributes` that routes large files to LFS/Xet: deleting it would
@@ -44,6 +45,7 @@ class Operation:
     local: LocalFile | None = None
     remote: RemoteFile | None = None
     base: str | None = None
+    collision: bool = False  # a file/folder collision with the remote (see core/collisions)
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,15 @@ class Plan:
         return bool(self.uploads or self.deletes)
 
     @property
+    def collisions(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.collision)
+
+    @property
     def blocked(self) -> bool:
-        """True when the policy is `abort` and a remote edit stands in the way."""
+        """True when the policy is `abort` and a remote edit stands in the way, or when a
+        file/folder collision does (`overwrite` may not delete what the plan does not list)."""
+        if self.policy.on_conflict == "overwrite":
+            return bool(self.collisions)
         return self.policy.on_conflict == "abort" and bool(self.conflicts)
 
     def kept_base(self) -> dict[str, str | None]:
@@ -180,7 +189,7 @@ def make_plan(
             operations.append(op)
     return Plan(
         head=head,
-        operations=tuple(operations),
+        operations=with_collisions(operations, remote),
         in_sync=in_sync,
         first_sync=first_sync,
         policy=policy,

@@ -278,6 +278,13 @@ def _note(attempt: int, waited: bool, has_changes: bool) -> str | None:
 
 def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
     """Stop before writing when remote edits block the sync or too many deletions are planned."""
+    if plan.blocked and plan.collisions:
+        paths = tuple(op.path for op in plan.collisions)
+        raise ConflictError(
+            f"{len(paths)} path(s) collide with the remote: {plan.collisions[0].path}: "
+            f"{plan.collisions[0].reason}; nothing written",
+            paths,
+        )
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
         shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")

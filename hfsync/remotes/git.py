@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, TemporaryError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import RemoteFile
@@ -192,6 +193,14 @@ class GitRemote:
         lines = [f"{local.mode} {local.sha1}\t{path}" for path, local in change.uploads]
         lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
         tree = self._write_tree(parent, lines)
+        check_commit(
+            self.description,
+            self.tree(parent) if parent is not None else {},
+            self.tree(tree),
+            dict(change.uploads),
+            change.deletes,
+            "nothing was written",
+        )
         commit = self._commit_tree(tree, parent, title, body)
         self._push(commit, parent)
         return commit

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
+from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, SourceError
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes import Change, RemoteCommit, retry
@@ -274,7 +275,8 @@ class HubRemote:
                 operations.append(addition)
                 additions.append((addition, pinned))
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
-            tree = dict(self.tree(commit)) if commit else {}
+            before = self.tree(commit) if commit else {}
+            tree = dict(before)
             try:
                 commit = self._create_commit(operations, commit, part_title, body)
             except RemoteError as exc:
@@ -289,6 +291,16 @@ class HubRemote:
             written, unknown = _written_entries(additions)
             tree.update(written)
             self._cache_new_tree(commit, tree, unknown)
+            # What the Hub kept is what the preupload answers said (a file its .gitignore
+            # matches is dropped) and what paths-info shows: hold it to the plan.
+            check_commit(
+                self.description,
+                before,
+                self.tree(commit),
+                dict(part.uploads),
+                part.deletes,
+                f"commit {commit[:12]} is on the branch; a backup keeps the tree before it",
+            )
         # split_change returns at least one part, so a commit was made; this narrows the type.
         assert commit is not None  # noqa: S101
         return commit

@@ -160,3 +160,36 @@ def test_files_the_spaces_gitignore_drops_are_reported_not_committed(project: Pr
         assert project.side.branches() == branches
     files = project.side.files()
     assert ("app/debug.log" in files) == (project.side.kind == "git")
+
+
+def test_remote_file_where_the_source_has_a_folder_is_a_conflict(project: Project) -> None:
+    project.sync()
+    project.side.edit({"app/x": "a file added on the remote\n"})
+    project.write({"app/x/a.py": "A = 1\n"})
+    project.commit("a folder named like the remote's file")
+    head = project.side.head()
+
+    done = project.hfsync("run")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "the remote has a file 'app/x' where the source has a folder" in done.stderr
+    assert project.side.head() == head
+
+    for policy in ("skip", "overwrite"):
+        done = project.hfsync("run", "--on-conflict", policy)
+        assert done.returncode == (0 if policy == "skip" else 3), done.stdout + done.stderr
+        files = project.side.files()
+        assert files["app/x"] == b"a file added on the remote\n"
+        assert "app/x/a.py" not in files
+
+
+def test_overwrite_never_deletes_a_folder_the_remote_made_of_a_file(project: Project) -> None:
+    project.sync()
+    project.side.edit({}, deletes=("app/util.py",))
+    project.side.edit({"app/util.py/notes.md": "a folder now\n"})
+    head = project.side.head()
+
+    done = project.hfsync("run", "--on-conflict", "overwrite")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "the remote has a folder 'app/util.py/' where the source has a file" in done.stderr
+    assert project.side.head() == head
+    assert project.side.files()["app/util.py/notes.md"] == b"a folder now\n"

@@ -1,0 +1,63 @@
+"""File/folder collisions: an upload whose path is a folder on the remote, or lies under a path
+that is a file there.
+
+Writing it would make the remote drop the other side (git replaces a file by a folder of the same
+name and back), deleting paths the plan never listed. Such an upload becomes a conflict that no
+policy settles by itself: `abort` stops, `skip` leaves it flagged, `overwrite` stops too, since it
+would delete what hfsync may not (see `Plan.blocked`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Operation
+    from hfsync.core.snapshot import RemoteFile
+
+
+def with_collisions(
+    operations: Iterable[Operation], remote: Mapping[str, RemoteFile]
+) -> tuple[Operation, ...]:
+    """`operations`, each upload that collides with what stays on the remote made a conflict.
+
+    `remote` is the whole remote tree, out-of-scope paths included: they stay, so they collide.
+    """
+    from hfsync.core.plan import Action
+
+    operations = tuple(operations)
+    if not any(op.action is Action.UPLOAD for op in operations):
+        return operations
+    deleted = {op.path for op in operations if op.action is Action.DELETE}
+    staying = [path for path in remote if path not in deleted]
+    files = set(staying)
+    folders = {path[:at] for path in staying for at in _slashes(path)}
+    result = []
+    for op in operations:
+        if op.action is Action.UPLOAD:
+            why = _collision(op.path, files, folders)
+            if why is not None:
+                op = replace(op, action=Action.CONFLICT, reason=why, collision=True)
+        result.append(op)
+    return tuple(result)
+
+
+def _collision(path: str, files: set[str], folders: set[str]) -> str | None:
+    if path in folders:
+        return (
+            f"the remote has a folder '{path}/' where the source has a file; writing it would "
+            "delete that folder's files: resolve it on the remote or in the source"
+        )
+    for at in _slashes(path):
+        if path[:at] in files:
+            return (
+                f"the remote has a file '{path[:at]}' where the source has a folder; writing "
+                "this would delete that file: resolve it on the remote or in the source"
+            )
+    return None
+
+
+def _slashes(path: str) -> list[int]:
+    return [at for at, char in enumerate(path) if char == "/"]

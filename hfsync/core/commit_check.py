@@ -1,0 +1,73 @@
+"""The commit check: a commit's tree must differ from its parent's exactly by the planned
+operations, nothing more, nothing less, and never be the same tree.
+
+Each remote runs it on the commit it built: the git remote before pushing (a failed check writes
+nothing), the Hub after the commit (the Hub builds the tree), against a fresh listing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from hfsync.core.errors import HfsyncError
+from hfsync.core.snapshot import LocalFile, RemoteFile
+
+_SHOWN = 5
+
+
+class CommitCheckError(HfsyncError):
+    """A commit's tree is not what the plan said (exit code 1: hfsync found a flaw in itself or
+    in the remote, and stopped)."""
+
+
+def unplanned_changes(
+    before: Mapping[str, RemoteFile],
+    after: Mapping[str, RemoteFile],
+    uploads: Mapping[str, LocalFile],
+    deletes: Collection[str],
+) -> list[str]:
+    """How `after` (the commit's tree) departs from `before` (its parent's) plus the plan."""
+    problems = []
+    for path in sorted(before.keys() | after.keys() | uploads.keys()):
+        old, new = before.get(path), after.get(path)
+        if path in uploads:
+            if new is None:
+                problems.append(f"'{path}' was not written")
+            elif not _holds(new, uploads[path]):
+                problems.append(f"'{path}' does not hold the planned content or mode")
+        elif path in deletes:
+            if new is not None:
+                problems.append(f"'{path}' was not deleted")
+        elif new != old:
+            what = "deleted" if new is None else ("added" if old is None else "changed")
+            problems.append(f"'{path}' was {what}, which the plan did not list")
+    if not problems and before == after:
+        problems.append("the commit changes nothing")
+    return problems
+
+
+def check_commit(
+    where: str,
+    before: Mapping[str, RemoteFile],
+    after: Mapping[str, RemoteFile],
+    uploads: Mapping[str, LocalFile],
+    deletes: Collection[str],
+    written: str,
+) -> None:
+    """Raise CommitCheckError when the commit departs from the plan; `written` says what was
+    written anyway (for the message)."""
+    problems = unplanned_changes(before, after, uploads, deletes)
+    if problems:
+        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        raise CommitCheckError(
+            f"the commit for {where} differs from the plan: {'; '.join(problems[:_SHOWN])}{more}; "
+            f"{written}"
+        )
+
+
+def _holds(entry: RemoteFile, local: LocalFile) -> bool:
+    if entry.mode is not None and entry.mode != local.mode:
+        return False
+    if entry.is_lfs:
+        return entry.size == local.size and local.sha256 in (None, entry.oid)
+    return entry.oid == local.sha1
