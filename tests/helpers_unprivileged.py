@@ -1,8 +1,9 @@
 """Run the hfsync CLI as an unprivileged user, so that file permissions really apply.
 
 Tests (and CI) run as root, whom `chmod 000` does not stop. As root, the CLI runs as `nobody`
-through `setpriv`, over a test directory opened to it (world-writable, its parents traversable);
-as anyone else it runs as that user.
+through `setpriv`; as anyone else it runs as that user. Its files live in `nobody_dir`, a temp
+directory of its own: pytest's temp root is private (0700) and every pytest run starting on the
+machine resets it, so it cannot be opened to another user.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,30 +21,38 @@ import pytest
 NOBODY = 65534
 
 
-def open_to_nobody(tmp_path: Path) -> None:
-    """Let `nobody` reach and write `tmp_path` (and traverse its parents)."""
+@pytest.fixture
+def nobody_dir() -> Iterator[Path]:
+    """A world-writable temp directory for a test whose CLI runs unprivileged."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
+    path = Path(tempfile.mkdtemp(prefix="hfsync-test-"))
+    path.chmod(0o777)
+    yield path
+    for directory, dirs, _files in os.walk(path):  # undo the test's chmod 000 before removing
+        for name in dirs:
+            Path(directory, name).chmod(0o700)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def open_to_nobody(root: Path) -> None:
+    """Let the unprivileged user read and write everything under `root` (a `nobody_dir`)."""
     if os.geteuid() != 0:
         return
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
-    for parent in [tmp_path, *tmp_path.parents]:
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            parent.chmod(mode | 0o001)
-    for directory, dirs, files in os.walk(tmp_path):
+    for directory, dirs, files in os.walk(root):
         for name in [*dirs, *files]:
             path = Path(directory, name)
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o666 | (0o111 if path.is_dir() else 0))
-    tmp_path.chmod(0o777)
 
 
 def hfsync_unprivileged(
-    cwd: Path, tmp_path: Path, *args: str, env: dict[str, str] | None = None
+    cwd: Path, root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in `cwd` as an unprivileged user (call `open_to_nobody` first)."""
-    home = tmp_path / "nobody-home"
-    home.mkdir(exist_ok=True, mode=0o777)
+    """Run the CLI in `cwd` as an unprivileged user, with a home under `root` (a `nobody_dir`,
+    opened with `open_to_nobody`)."""
+    home = root / "nobody-home"
+    home.mkdir(exist_ok=True)
     home.chmod(0o777)
     gitconfig = home / ".gitconfig"
     # The repositories belong to root: nobody must be allowed to use them.
@@ -49,13 +60,7 @@ def hfsync_unprivileged(
     gitconfig.chmod(0o644)
     command = [sys.executable, "-m", "hfsync", *args]
     if os.geteuid() == 0:
-        command = [
-            "setpriv",
-            f"--reuid={NOBODY}",
-            f"--regid={NOBODY}",
-            "--clear-groups",
-            *command,
-        ]
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
     isolated = {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(gitconfig), "HF_HOME": str(home / "hf")}
     return subprocess.run(
         command,

@@ -8,45 +8,50 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_git import commit_all, git, hfsync
-from tests.helpers_unprivileged import hfsync_unprivileged, open_to_nobody
+from tests.helpers_git import commit_all, git, hfsync, init_repo
+from tests.helpers_unprivileged import hfsync_unprivileged, nobody_dir, open_to_nobody
+
+__all__ = ["nobody_dir"]  # a fixture
 
 
 @pytest.fixture
-def repo(make_repo, tmp_path: Path) -> Path:
-    remote = tmp_path / "remote.git"
-    return make_repo(
+def repo(nobody_dir: Path) -> Path:
+    remote = nobody_dir / "remote.git"
+    return init_repo(
+        nobody_dir / "project",
         {
             "hfsync.toml": f'[[targets]]\nname = "t"\nurl = "{remote}"\ncreate = true\n'
             'paths = ["app/**"]\n',
             "app/main.py": "print('hello')\n",
             "app/secret.txt": "v1\n",
-        }
+        },
     )
 
 
-def remote_head(tmp_path: Path) -> str:
-    return git(tmp_path / "remote.git", "rev-parse", "main")
+def remote_head(root: Path) -> str:
+    return git(root / "remote.git", "rev-parse", "main")
 
 
-def test_unreadable_tracked_file_is_an_error_naming_it(repo: Path, tmp_path: Path) -> None:
+def test_unreadable_tracked_file_is_an_error_naming_it(repo: Path, nobody_dir: Path) -> None:
     assert hfsync(repo, "run").returncode == 0
-    head = remote_head(tmp_path)
+    head = remote_head(nobody_dir)
     (repo / "app" / "secret.txt").write_text("v2, not readable\n")
-    open_to_nobody(tmp_path)
+    open_to_nobody(nobody_dir)
     (repo / "app" / "secret.txt").chmod(0)
 
-    done = hfsync_unprivileged(repo, tmp_path, "run")
+    done = hfsync_unprivileged(repo, nobody_dir, "run")
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == (
         "hfsync: error: cannot read 'app/secret.txt': Permission denied; make it readable "
         "(chmod) or exclude it from this target"
     )
-    assert remote_head(tmp_path) == head
+    assert remote_head(nobody_dir) == head
 
 
 @pytest.mark.parametrize("source", ["--worktree", "--rev=HEAD"])
-def test_file_name_not_utf8_is_an_error_naming_it(repo: Path, tmp_path: Path, source: str) -> None:
+def test_file_name_not_utf8_is_an_error_naming_it(
+    repo: Path, nobody_dir: Path, source: str
+) -> None:
     bad = os.fsdecode(b"app/caf\xe9.txt")
     (repo / bad).write_text("latin-1 name\n")
     commit_all(repo, "a latin-1 name")
@@ -55,7 +60,7 @@ def test_file_name_not_utf8_is_an_error_naming_it(repo: Path, tmp_path: Path, so
         done = hfsync(repo, "run", source)
         assert done.returncode == 2, done.stderr
         assert "file name 'app/caf\\xe9.txt' is not valid UTF-8" in done.stderr
-        assert not (tmp_path / "remote.git" / "refs" / "heads" / "main").exists()
+        assert not (nobody_dir / "remote.git" / "refs" / "heads" / "main").exists()
 
     # Out of the target's scope, the name is no concern of hfsync's.
     (repo / "hfsync.toml").write_text(

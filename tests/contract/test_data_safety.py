@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.contract.conftest import Project
-from tests.helpers_unprivileged import hfsync_unprivileged, open_to_nobody
+from tests.contract.conftest import Project, Side
+from tests.contract.sides import GitSide
+from tests.helpers_unprivileged import hfsync_unprivileged, nobody_dir, open_to_nobody
+
+__all__ = ["nobody_dir"]  # a fixture
 
 WIDE = """
 [[targets]]
@@ -49,18 +52,23 @@ def remote_paths(project: Project) -> set[str]:
     return {entry.path for entry in entries if isinstance(entry, RepoFile)}
 
 
-def test_unreadable_directory_is_an_error_not_a_deletion(project: Project, tmp_path: Path) -> None:
+def test_unreadable_directory_is_an_error_not_a_deletion(side: Side, nobody_dir: Path) -> None:
+    if side.kind == "git":  # the remote too must be open to the unprivileged user
+        side = GitSide(nobody_dir)
+    project = Project(nobody_dir / "project", side)
+    project.write({"app/main.py": "print()\n"})
+    project.commit("app")
     project.write({"app/gen/out.txt": "generated\n"})  # untracked: synced from the working tree
     project.sync()
     head = project.side.head()
     assert project.side.files()["app/gen/out.txt"] == b"generated\n"
 
-    open_to_nobody(tmp_path)
+    open_to_nobody(nobody_dir)
     (project.root / "app" / "gen").chmod(0)
     try:
-        done = hfsync_unprivileged(project.root, tmp_path, "run", env=project.side.env())
+        done = hfsync_unprivileged(project.root, nobody_dir, "run", env=project.side.env())
     finally:
-        (project.root / "app" / "gen").chmod(0o777)
+        (project.root / "app" / "gen").chmod(0o700)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot read directory 'app/gen'" in done.stderr
     assert len(done.stderr.splitlines()) == 1
