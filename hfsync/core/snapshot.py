@@ -12,6 +12,7 @@ SHA1_HEX_LEN = 40
 SHA256_HEX_LEN = 64
 MODE_FILE = "100644"
 MODE_EXECUTABLE = "100755"
+MODE_LINK = "120000"
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class LocalFile:
 
     `sha1` is the git blob SHA-1 of those bytes; `sha256` is filled in only when a remote entry
     stored as LFS (identified by SHA-256) must be compared with it. `mode` is the git file mode a
-    git target keeps (executable or not).
+    git target keeps (executable or not). `link` is set for a symlink whose target text leads,
+    as written, to the file it names (no other link on the way): a git target may keep it a link.
     """
 
     path: str
@@ -28,6 +30,7 @@ class LocalFile:
     sha1: str
     sha256: str | None = None
     mode: str = MODE_FILE
+    link: str | None = None
 
 
 class RemoteFile(NamedTuple):

@@ -28,6 +28,7 @@ from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
 from hfsync.engine.ignored import plan_without_ignored
+from hfsync.engine.links import keep_links
 from hfsync.engine.patches import settle_brought_in
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
@@ -130,10 +131,13 @@ def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Pa
 
 
 def local_files(target: Target, source: Source) -> dict[str, LocalFile]:
-    """The source's files in scope, keyed by their remote path."""
+    """The source's files in scope, keyed by their remote path (symlinks kept as links where the
+    remote keeps them, see `keep_links`)."""
     if not target.scope.maps_paths:
-        return dict(source.files)
-    return {target.scope.to_remote(path): file for path, file in source.files.items()}
+        files = dict(source.files)
+    else:
+        files = {target.scope.to_remote(path): file for path, file in source.files.items()}
+    return keep_links(target.scope, files) if target.remote.keeps_links else files
 
 
 def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:

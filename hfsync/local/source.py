@@ -24,6 +24,7 @@ from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.symlinks import (
     MODE_LINK,
     TreeBlob,
+    direct_link,
     resolve_tree_link,
     tree_dirs,
     worktree_link,
@@ -223,6 +224,7 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     root = str(repo_root)  # plain strings: pathlib would triple the cost of this loop
     stats: dict[str, os.stat_result] = {}
     link_files: dict[str, Path] = {}
+    link_texts: dict[str, str] = {}
     for path in in_scope:
         check_name(path)
         try:
@@ -233,6 +235,10 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
             raise unreadable_file_error(path, exc) from None
         if stat.S_ISLNK(st.st_mode):
             link_files[path], st = worktree_link(repo_real, path, syncs)
+            final = link_files[path].relative_to(repo_real).as_posix()
+            text = direct_link(path, os.readlink(f"{root}/{path}"), final)
+            if text is not None:
+                link_texts[path] = text
         elif not stat.S_ISREG(st.st_mode):
             continue  # a tracked file replaced by a directory: gone as a file
         stats[path] = st
@@ -253,7 +259,9 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         except PermissionError as exc:
             raise unreadable_file_error(path, exc) from None
         reads += was_read
-        files[path] = LocalFile(path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st))
+        files[path] = LocalFile(
+            path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st), link_texts.get(path)
+        )
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
     index.save(existing)
     source = Source(repo_root, None, files, index=index, link_files=link_files, existing=existing)
@@ -361,11 +369,12 @@ def _read_commit(repo_root: Path, git: Git, commit: str, include: Callable[[str]
     files: dict[str, LocalFile] = {}
     for path in in_scope:
         check_name(path)
-        blob = blobs[path]
+        blob, text = blobs[path], None
         if blob.mode == MODE_LINK:
-            blob = resolve_tree_link(path, blobs, dirs, links, include)
+            final, blob = resolve_tree_link(path, blobs, dirs, links, include)
+            text = direct_link(path, links[path], final)
         mode = MODE_EXECUTABLE if blob.mode == MODE_EXECUTABLE else MODE_FILE
-        files[path] = LocalFile(path, blob.size, blob.sha1, mode=mode)
+        files[path] = LocalFile(path, blob.size, blob.sha1, mode=mode, link=text)
     return Source(repo_root, commit, files)
 
 

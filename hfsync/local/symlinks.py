@@ -7,6 +7,7 @@ as the OS would resolve it (through other links and `..`), without reading any f
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -70,8 +71,9 @@ def resolve_tree_link(
     dirs: set[str],
     links: dict[str, str],
     syncs: Callable[[str], bool],
-) -> TreeBlob:
-    """The regular file of the tree that symlink `path` leads to, resolved as the OS would.
+) -> tuple[str, TreeBlob]:
+    """The path and blob of the regular file of the tree that symlink `path` leads to, resolved
+    as the OS would.
 
     As for `worktree_link`, the file must be one this target syncs (`syncs`).
     """
@@ -110,7 +112,7 @@ def resolve_tree_link(
     if final in blobs:
         if not syncs(final):
             raise unsynced_target_error(path, links[path], final)
-        return blobs[final]
+        return final, blobs[final]
     raise refuse("points to a directory" if final in dirs else "does not point to an existing file")
 
 
@@ -128,3 +130,12 @@ def link_error(path: str, target: str, why: str) -> SourceError:
         f"symlink {path!r} -> {target!r} {why}; exclude it from this target's paths "
         "or replace it with the file itself"
     )
+
+
+def direct_link(path: str, target: str, final: str) -> str | None:
+    """`target` when the text of symlink `path` names `final` as it is written (relative, no
+    other link on the way), so that the link stays right wherever both files go together."""
+    if target.startswith("/"):
+        return None
+    lexical = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    return target if lexical == final else None

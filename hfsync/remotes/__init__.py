@@ -41,6 +41,7 @@ class Remote(Protocol):
     description: str
     missing: str | None  # what `head` found missing and `create_missing` would create
     drops_gitignored: bool  # a commit silently leaves out files its root .gitignore matches
+    keeps_links: bool  # a symlink can be written as a symlink
 
     def head(self) -> str | None:
         """The branch's head commit, or None when the branch does not exist yet (or the whole

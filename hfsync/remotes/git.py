@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, TemporaryError
 from hfsync.core.redact import redact
-from hfsync.core.snapshot import RemoteFile
+from hfsync.core.snapshot import MODE_LINK, RemoteFile
 from hfsync.remotes import Change, RemoteCommit, git_errors, retry
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class GitRemote:
     """One branch of a git remote, driven through GitPython's git command wrapper."""
 
     drops_gitignored = False
+    keeps_links = True  # a symlink can stay a symlink (mode 120000)
 
     def __init__(self, repo_root: Path, url: str, branch: str, target: str, create: bool) -> None:
         from git import Git
@@ -189,7 +190,10 @@ class GitRemote:
     def commit(
         self, parent: str | None, change: Change, source: Source, title: str, body: str
     ) -> str:
-        source.write_blobs(local.path for _, local in change.uploads)
+        source.write_blobs(local.path for _, local in change.uploads if local.mode != MODE_LINK)
+        for _, local in change.uploads:
+            if local.mode == MODE_LINK and local.link is not None:
+                self._write_blob(os.fsencode(local.link), local.sha1)
         lines = [f"{local.mode} {local.sha1}\t{path}" for path, local in change.uploads]
         lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
         tree = self._write_tree(parent, lines)
@@ -244,6 +248,15 @@ class GitRemote:
             with info.open("rb") as stream:
                 self._run("update-index", "-z", "--index-info", env=env, istream=stream)
             return self._run("write-tree", env=env).strip()
+
+    def _write_blob(self, data: bytes, expected: str) -> None:
+        """Store `data` (a symlink's target text) as a blob in the object database."""
+        with tempfile.TemporaryDirectory(prefix="hfsync-blob-") as tmp:
+            blob = Path(tmp, "blob")
+            blob.write_bytes(data)
+            written = self._run("hash-object", "-w", "--no-filters", "--", str(blob)).strip()
+        if written != expected:
+            raise RemoteError(f"git stored the link text as {written}, not {expected}")
 
     def _commit_tree(self, tree: str, parent: str | None, title: str, body: str) -> str:
         with tempfile.NamedTemporaryFile("w", suffix=".msg", delete=False) as handle:

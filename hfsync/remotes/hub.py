@@ -42,6 +42,7 @@ class HubRemote:
     """One branch of one Hub repo."""
 
     drops_gitignored = True  # the Hub leaves out of a commit what the repo's .gitignore matches
+    keeps_links = False  # the Hub API stores files only: a link is synced as the file it names
 
     def __init__(
         self,
