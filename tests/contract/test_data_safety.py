@@ -16,6 +16,7 @@ WIDE = """
 [[targets]]
 name = "space"
 {target}
+allow = ["space-config:README.md"]
 max_delete = 20
 """
 
@@ -36,9 +37,13 @@ def test_prune_never_deletes_the_remotes_gitattributes(project: Project) -> None
         op["path"] for op in plan["operations"] if op["action"] == "delete"
     ]
     project.sync("--prune")
-    done = project.hfsync("run", "--prune", "--dry-run", "--json")
-    assert ".gitattributes" in json.dumps(json.loads(done.stdout)[0]["plan"])
+    assert ".gitattributes" in json.dumps(project.plan("--prune"))  # kept, with its reason
     assert ".gitattributes" in remote_paths(project)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The error lines of a run's stderr (progress lines go there too)."""
+    return [line for line in stderr.splitlines() if line.startswith("hfsync: error:")]
 
 
 def remote_paths(project: Project) -> set[str]:
@@ -71,7 +76,7 @@ def test_unreadable_directory_is_an_error_not_a_deletion(side: Side, nobody_dir:
         (project.root / "app" / "gen").chmod(0o700)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot read directory 'app/gen'" in done.stderr
-    assert len(done.stderr.splitlines()) == 1
+    assert len(error_lines(done.stderr)) == 1
     assert project.side.head() == head
     assert project.side.files()["app/gen/out.txt"] == b"generated\n"
 
@@ -80,6 +85,7 @@ EXCLUDING = """
 [[targets]]
 name = "space"
 {target}
+allow = ["space-config:README.md"]
 paths = ["app/**", "README.md"]
 exclude = ["app/secret/"]
 """
@@ -105,7 +111,7 @@ def test_symlinks_never_carry_out_excluded_or_ignored_files(project: Project) ->
             done = project.hfsync("run", source)
             assert done.returncode == 2, (link, source, done.stdout + done.stderr)
             assert f"symlink '{link}' -> '{target}'" in done.stderr, done.stderr
-            assert len(done.stderr.splitlines()) == 1
+            assert len(error_lines(done.stderr)) == 1
         (project.root / link).unlink()
         project.commit(f"unlink {link}")
     assert project.side.head() == head
@@ -116,11 +122,13 @@ TWO_TARGETS = """
 [[targets]]
 name = "app"
 {target}
+allow = ["space-config:README.md"]
 paths = ["app/**"]
 
 [[targets]]
 name = "docs"
 {target}
+allow = ["space-config:README.md"]
 paths = ["docs/**"]
 """
 
