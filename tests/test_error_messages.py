@@ -35,7 +35,7 @@ def test_no_token_on_an_existing_public_repo(make_repo, hub: TestHub) -> None:
     repo = make_repo({"hfsync.toml": SPACE, "app.py": "1\n"})
     done = hfsync(repo, "run", env={"HF_ENDPOINT": hub.url})
     assert done.returncode == 4
-    assert error_line(done.stderr) == (
+    assert error_line(done.stderr).startswith(
         "hfsync: error: space: writing to space user/demo needs a token: set HF_TOKEN "
         "(a write token) or run 'hf auth login'"
     )
@@ -59,7 +59,8 @@ def test_an_unreachable_hub_says_to_check_the_endpoint(make_repo, hub: TestHub) 
     assert done.returncode != 0
     line = error_line(done.stderr)
     assert f"cannot reach the Hub at {url}" in line
-    assert line.endswith("check HF_ENDPOINT and the network")
+    assert "check HF_ENDPOINT and the network" in line
+    assert line.endswith("nothing was written")
 
 
 class AskForCredentials(BaseHTTPRequestHandler):

@@ -25,15 +25,20 @@ def unplanned_changes(
     after: Mapping[str, RemoteFile],
     uploads: Mapping[str, LocalFile],
     deletes: Collection[str],
+    content_may_be_newer: bool = False,
 ) -> list[str]:
-    """How `after` (the commit's tree) departs from `before` (its parent's) plus the plan."""
+    """How `after` (the commit's tree) departs from `before` (its parent's) plus the plan.
+
+    `content_may_be_newer`: a planned upload may hold newer bytes than the plan saw (the Hub
+    stores what was sent, and a file saved again after the plan is sent as it is then); it must
+    still be written. Paths the plan did not list are held to the parent exactly either way."""
     problems = []
     for path in sorted(before.keys() | after.keys() | uploads.keys()):
         old, new = before.get(path), after.get(path)
         if path in uploads:
             if new is None:
                 problems.append(f"'{path}' was not written")
-            elif not _holds(new, uploads[path]):
+            elif not content_may_be_newer and not _holds(new, uploads[path]):
                 problems.append(f"'{path}' does not hold the planned content or mode")
         elif path in deletes:
             if new is not None:
@@ -53,10 +58,11 @@ def check_commit(
     uploads: Mapping[str, LocalFile],
     deletes: Collection[str],
     written: str,
+    content_may_be_newer: bool = False,
 ) -> None:
     """Raise CommitCheckError when the commit departs from the plan; `written` says what was
     written anyway (for the message)."""
-    problems = unplanned_changes(before, after, uploads, deletes)
+    problems = unplanned_changes(before, after, uploads, deletes, content_may_be_newer)
     if problems:
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         raise CommitCheckError(

@@ -301,6 +301,7 @@ class HubRemote:
                 dict(part.uploads),
                 part.deletes,
                 f"commit {commit[:12]} is on the branch; a backup keeps the tree before it",
+                content_may_be_newer=True,
             )
         # split_change returns at least one part, so a commit was made; this narrows the type.
         assert commit is not None  # noqa: S101

@@ -45,6 +45,8 @@ def check(target: Target, source: Source, plan: Plan, *, always: bool = False) -
     text = _readme_after(target, source, plan)
     meta, lines = _front_matter(text)
     if meta is None:
+        if not (always or touched):
+            return []  # no configuration before the sync either: not this sync's doing
         return [
             _finding(
                 1,
