@@ -14,9 +14,9 @@ from tests.helpers_git import init_repo
 if TYPE_CHECKING:
     from hfsync.engine.sync import Target
 
-# The Hub client reads these at import: keep it on plain LFS (the test Hub has no Xet storage)
-# and away from any telemetry endpoint, before any test module imports it.
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+# The Hub client reads this at import: keep it away from any telemetry endpoint, before any test
+# module imports it. Large files go through Xet, as for every user (the test Hub speaks Xet);
+# tests marked `legacy_lfs` put the client on the legacy LFS path instead.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 GIT_IDENTITY = {
@@ -27,9 +27,25 @@ GIT_IDENTITY = {
 }
 
 
+def uses_xet(request: pytest.FixtureRequest) -> bool:
+    """Whether the Hub client uploads through Xet: yes, except in tests marked `legacy_lfs`."""
+    return request.node.get_closest_marker("legacy_lfs") is None
+
+
+@pytest.fixture(params=["xet", pytest.param("lfs", marks=pytest.mark.legacy_lfs)])
+def upload_path(request: pytest.FixtureRequest) -> str:
+    """Run the requesting test twice: large files through Xet, then through legacy LFS."""
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A temp HOME and HF_HOME, no token, no CI flag, a fixed git identity and no git config."""
+def isolated_env(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """A temp HOME and HF_HOME, no token, no CI flag, a fixed git identity and no git config;
+    the Hub client on Xet, or on legacy LFS in tests marked `legacy_lfs`."""
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text("")
     monkeypatch.setenv("HOME", str(home))
@@ -37,7 +53,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_XET", "0" if uses_xet(request) else "1")
     # Retries as in production, with short waits (a 429's Retry-After is still honoured).
     monkeypatch.setenv("HFSYNC_RETRY_WAIT", "0.05")
     for var in (

@@ -18,7 +18,7 @@ from hfsync.remotes.hub import HubRemote
 from hfsync.remotes.hub_limits import CommitLimits, split_change
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
 from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
-from tests.conftest import open_first_target
+from tests.conftest import open_first_target, uses_xet
 from tests.helpers_git import git, hfsync, write_files
 
 REPO = "user/demo"
@@ -26,8 +26,8 @@ BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=False) as hub:
+def hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestHub]:
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=uses_xet(request)) as hub:
         yield hub
 
 
@@ -152,29 +152,37 @@ def test_a_file_saved_again_during_the_sync_still_syncs(
     assert target.remote.tree(result.commit) == listed
 
 
-def lfs_requests(hub: TestHub) -> list[str]:
-    return [r.path for r in hub.control.requests() if "lfs" in r.path.lower()]
+def large_file_requests(hub: TestHub) -> list[str]:
+    """Requests about large-file content: the LFS batch API and transfers, or Xet and its CAS."""
+    return [
+        r.path
+        for r in hub.control.requests()
+        if "/info/lfs/" in r.path or r.path.startswith(("/_lfs/", "/cas/")) or "/xet-" in r.path
+    ]
 
 
 def test_big_binary_goes_through_lfs_and_is_left_alone_when_unchanged(
-    make_repo, hub: TestHub, api: HfApi, env
+    make_repo, hub: TestHub, api: HfApi, env, upload_path: str
 ) -> None:
     repo = make_repo({"hfsync.toml": config(), "model.bin": BIG, "app.py": "print(1)\n"})
     hub.control.clear_log()
     sync(repo)
-    assert lfs_requests(hub), "the 15 MiB file was uploaded through the LFS path"
+    uploads = large_file_requests(hub)
+    assert any(path.startswith("/cas/v1/xorbs/") for path in uploads) == (upload_path == "xet")
+    assert any(path.startswith("/_lfs/") for path in uploads) == (upload_path == "lfs")
     (entry,) = api.get_paths_info(REPO, ["model.bin"], repo_type="space")
     assert entry.lfs is not None and entry.lfs.size == len(BIG)
+    assert (entry.xet_hash is not None) == (upload_path == "xet")
 
     write_files(repo, {"app.py": "print(2)\n"})
     hub.control.clear_log()
     result = sync(repo)
     assert [op.path for op in result.plan.uploads] == ["app.py"]
-    assert lfs_requests(hub) == []  # not uploaded again, not even asked about
+    assert large_file_requests(hub) == []  # not uploaded again, not even asked about
 
 
 def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
-    make_repo, hub: TestHub, api: HfApi, env
+    make_repo, hub: TestHub, api: HfApi, env, upload_path: str
 ) -> None:
     from hfsync.engine.rollback import rollback
 
@@ -187,7 +195,7 @@ def test_rollback_of_an_lfs_file_uploads_no_lfs_content(
     hub.control.clear_log()
     result = rollback(open_first_target(repo), backup)
     assert result.commit is not None
-    assert not [p for p in lfs_requests(hub) if "batch" in p or "upload" in p or "part" in p]
+    assert large_file_requests(hub) == []  # copied on the Hub: no content travels
     local = api.hf_hub_download(REPO, "model.bin", repo_type="space")
     assert Path(local).read_bytes() == BIG
 
@@ -420,12 +428,18 @@ def test_an_interrupted_multi_part_sync_is_finished_by_the_next_run(
     ids=["lost before the commit: sent again", "lost after the commit: recognised"],
 )
 def test_a_connection_lost_during_the_commit_makes_exactly_one_commit(
-    make_repo, hub: TestHub, api: HfApi, env, fault: dict[str, bool], posts: int
+    make_repo,
+    hub: TestHub,
+    api: HfApi,
+    env,
+    fault: dict[str, bool],
+    posts: int,
+    upload_path: str,
 ) -> None:
-    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1", "w.bin": b"\0one"})
     sync(repo)
     before = len(api.list_repo_commits(REPO, repo_type="space"))
-    write_files(repo, {"app.py": "2"})
+    write_files(repo, {"app.py": "2", "w.bin": b"\0two"})
     hub.control.clear_log()
     hub.control.inject("/commit/", method="POST", **fault)
     result = sync(repo)
@@ -434,3 +448,45 @@ def test_a_connection_lost_during_the_commit_makes_exactly_one_commit(
     assert result.commit == commits[0].commit_id and result.attempts == 1
     assert hub.control.count("POST", "/commit/") == posts
     assert sync(repo).commit is None
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"drop": True}], ids=["503", "dropped"])
+def test_a_failed_xorb_upload_is_retried(
+    make_repo, hub: TestHub, api: HfApi, env, fault: dict[str, object]
+) -> None:
+    repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
+    hub.control.inject("^/cas/v1/xorbs/", method="POST", **fault)
+    assert sync(repo).commit is not None
+    assert [r.fault for r in hub.control.requests("POST", "^/cas/v1/xorbs/")] == [True, False]
+    local = api.hf_hub_download(REPO, "model.bin", repo_type="space")
+    assert Path(local).read_bytes() == BIG
+
+
+def test_an_expired_xet_token_fails_the_run_cleanly_and_the_next_run_uploads(
+    make_repo, hub: TestHub, api: HfApi
+) -> None:
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
+    head = api.repo_info(REPO, repo_type="space").sha
+    write_files(repo, {"model.bin": BIG})
+    # What the CAS answers once a token has expired; hf_xet does not refresh after a 401.
+    expired = {"status": 401, "message": "The Xet access token has expired", "times": 20}
+    hub.control.inject("^/cas/v1/xorbs/", method="POST", **expired)
+    code, message = run_cli(repo, hub, WRITE_TOKEN)
+    last = message.splitlines()[-1]
+    assert code == 4 and "Traceback" not in message
+    assert "through Xet failed" in last and "401" in last and "nothing was committed" in last
+    assert hub.control.count("POST", "^/cas/v1/xorbs/") == 1  # hf_xet does not retry a 401
+    assert api.repo_info(REPO, repo_type="space").sha == head
+    hub.control.clear_faults()
+    assert run_cli(repo, hub, WRITE_TOKEN)[0] == 0
+    assert api.get_paths_info(REPO, ["model.bin"], repo_type="space")[0].xet_hash
+
+
+def test_short_lived_xet_tokens_are_renewed_during_a_sync(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    hub.xet_tokens.lifetime = 20  # hf_xet renews a token that is close to its expiry
+    repo = make_repo({"hfsync.toml": config(), "model.bin": BIG})
+    assert sync(repo).commit is not None
+    assert hub.control.count("GET", "/xet-write-token/") >= 2

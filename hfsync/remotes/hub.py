@@ -206,15 +206,22 @@ class HubRemote:
         prepared = {path: _addition(path, local, source) for path, local in change.uploads}
         operations = [addition for addition, _ in prepared.values()]
         if operations:
-            self._call(
-                lambda: self.api.preupload_lfs_files(
-                    self.repo_id,
-                    additions=operations,
-                    repo_type=self.repo_type,
-                    revision=self.branch,
-                ),
-                "preupload",
-            )
+            try:
+                self._call(
+                    lambda: self.api.preupload_lfs_files(
+                        self.repo_id,
+                        additions=operations,
+                        repo_type=self.repo_type,
+                        revision=self.branch,
+                    ),
+                    "preupload",
+                )
+            except RuntimeError as exc:  # hf_xet's own error, after its own retries
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise RemoteError(
+                    f"uploading file content to {self.where} through Xet failed: {reason}; "
+                    "nothing was committed"
+                ) from exc
         self._prepared = {(path, local.sha1): prepared[path] for path, local in change.uploads}
         entries = {}
         for path, local in change.uploads:

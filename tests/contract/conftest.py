@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
+from tests.conftest import uses_xet
 from tests.contract.sides import GitSide, HubSide
 from tests.helpers_git import commit_all, git, hfsync, write_files
 
 Side = GitSide | HubSide
+# Binary, so the Hub stores it as a large file (Xet, or LFS on the `hub-lfs` side).
+MODEL = bytes(range(256)) * 64
 
 CONFIG = """
 [[targets]]
@@ -62,13 +65,24 @@ class Project:
         return json.loads(done.stdout)["targets"][0]["plan"]
 
 
+# The legacy LFS path, for the tests that apply `also_over_legacy_lfs`.
+also_over_legacy_lfs = pytest.mark.parametrize(
+    "side", ["git", "hub", pytest.param("hub-lfs", marks=pytest.mark.legacy_lfs)], indirect=True
+)
+
+
 @pytest.fixture(params=["git", "hub"])
 def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
+    """The target: a bare git repo, or a Space whose large files go through Xet (`hub`) or,
+    with `also_over_legacy_lfs`, through legacy LFS (`hub-lfs`)."""
     if request.param == "git":
         yield GitSide(tmp_path)
         return
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=False) as hub:
-        yield HubSide(hub, WRITE_TOKEN)
+    xet = uses_xet(request)
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=xet) as hub:
+        yield HubSide(hub, WRITE_TOKEN, xet=xet)
+        other_path = "^/_lfs/" if xet else "^/cas/"
+        assert hub.control.count(path=other_path) == 0, f"large files went through {other_path}"
 
 
 @pytest.fixture
@@ -79,6 +93,7 @@ def project(tmp_path: Path, side: Side) -> Project:
             "README.md": "# demo\n",
             "app/main.py": "print('hello')\n",
             "app/util.py": "X = 1\n",
+            "app/model.bin": MODEL,
             "notes/private.txt": "not synced\n",
         }
     )

@@ -106,11 +106,12 @@ class HubSide:
     kind = "hub"
     repo_id = "user/demo"
 
-    def __init__(self, hub: TestHub, token: str) -> None:
+    def __init__(self, hub: TestHub, token: str, *, xet: bool = True) -> None:
         from huggingface_hub import HfApi
 
         self.hub = hub
         self.token = token
+        self.xet = xet
         self.api = HfApi(endpoint=hub.url, token=token)
 
     def target_config(self) -> str:
@@ -121,7 +122,7 @@ class HubSide:
         return {
             "HF_ENDPOINT": self.hub.url,
             "HF_TOKEN": self.token,
-            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_DISABLE_XET": "0" if self.xet else "1",
             "HF_HUB_DISABLE_TELEMETRY": "1",
         }
 

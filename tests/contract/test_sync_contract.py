@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 
-from tests.contract.conftest import Project
+from tests.contract.conftest import MODEL, Project, also_over_legacy_lfs
 from tests.helpers_git import git
 
-SYNCED = {"README.md": b"# demo\n", "app/main.py": b"print('hello')\n", "app/util.py": b"X = 1\n"}
+SYNCED = {
+    "README.md": b"# demo\n",
+    "app/main.py": b"print('hello')\n",
+    "app/util.py": b"X = 1\n",
+    "app/model.bin": MODEL,
+}
 
 
 def backups_of(project: Project) -> list[dict[str, str]]:
@@ -17,6 +22,7 @@ def backups_of(project: Project) -> list[dict[str, str]]:
     return json.loads(done.stdout)
 
 
+@also_over_legacy_lfs
 def test_first_sync_uploads_everything_in_scope_then_nothing(project: Project) -> None:
     project.sync()
     assert project.side.files() == SYNCED
@@ -32,6 +38,7 @@ def new_backups(project: Project, known: list[dict[str, str]]) -> list[dict[str,
     return [b for b in backups_of(project) if b not in known]
 
 
+@also_over_legacy_lfs
 def test_one_changed_file_is_one_commit_with_one_backup(project: Project) -> None:
     project.sync()
     known = backups_of(project)  # a Hub repo has a first commit to back up; a new git repo none
@@ -131,6 +138,7 @@ def test_skip_syncs_the_rest_and_keeps_flagging_the_edit(project: Project) -> No
         assert project.side.files()["app/main.py"] == b"print('edited on the Hub')\n"
 
 
+@also_over_legacy_lfs
 def test_overwrite_writes_and_the_backup_keeps_the_edit(project: Project) -> None:
     project.sync()
     known = backups_of(project)
@@ -143,11 +151,12 @@ def test_overwrite_writes_and_the_backup_keeps_the_edit(project: Project) -> Non
     assert project.side.files(backup["name"])["app/main.py"] == b"print('edited on the Hub')\n"
 
 
+@also_over_legacy_lfs
 def test_rollback_restores_a_backup_tree_exactly(project: Project) -> None:
     project.sync()
     first_tree = project.side.files()
     known = backups_of(project)
-    project.write({"app/util.py": "X = 2\n", "app/new.py": "new\n"})
+    project.write({"app/util.py": "X = 2\n", "app/new.py": "new\n", "app/model.bin": MODEL[::-1]})
     project.commit()
     project.sync()
     (backup,) = new_backups(project, known)
