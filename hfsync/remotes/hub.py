@@ -216,7 +216,7 @@ class HubRemote:
                     ),
                     "preupload",
                 )
-            except RuntimeError as exc:  # hf_xet's own error, after its own retries
+            except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise RemoteError(
                     f"uploading file content to {self.where} through Xet failed: {reason}; "

@@ -6,6 +6,8 @@ from __future__ import annotations
 from hfsync.core.errors import RefusedError, RemoteError, TemporaryError
 from hfsync.remotes.retry import Transient
 
+_XET_CLIENT_ERROR = "HTTP status client error"
+
 
 def classify(exc: BaseException | None) -> Transient | None:
     """Whether a client failure is temporary (worth another attempt), and what it was."""
@@ -19,6 +21,8 @@ def classify(exc: BaseException | None) -> Transient | None:
         if status is not None and (status >= 500 or status == 408):
             return Transient(f"the Hub answered {status}")
         return None
+    if isinstance(exc, ConnectionError) and _XET_CLIENT_ERROR in str(exc):
+        return None  # hf_xet reports a 4xx from the CAS (an expired token, say) this way
     if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
         return Transient("the request timed out")
     if isinstance(exc, (httpx2.ConnectError, ConnectionRefusedError)):
