@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,10 @@ import pytest
 from tests.helpers_git import init_repo
 
 if TYPE_CHECKING:
+    from huggingface_hub import HfApi
+
     from hfsync.engine.sync import Target
+    from hfsync.testing.hub import TestHub
 
 # The Hub client reads this at import: keep it away from any telemetry endpoint, before any test
 # module imports it. Large files go through Xet, as for every user (the test Hub speaks Xet);
@@ -76,6 +79,35 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
         return init_repo(tmp_path / name, files)
 
     return factory
+
+
+@pytest.fixture
+def hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestHub]:
+    """A test Hub with a client pointed at it (Xet unless the test is marked legacy_lfs)."""
+    from hfsync.testing.hub.fixtures import hub_with_client
+
+    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=uses_xet(request)) as hub:
+        yield hub
+
+
+@pytest.fixture
+def api(hub: TestHub) -> HfApi:
+    from huggingface_hub import HfApi
+
+    from hfsync.testing.hub.fixtures import WRITE_TOKEN
+
+    return HfApi(endpoint=hub.url, token=WRITE_TOKEN)
+
+
+@pytest.fixture
+def env(hub: TestHub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment a user would set: the endpoint and a token (made up)."""
+    from hfsync.testing.hub.fixtures import WRITE_TOKEN
+
+    values = {"HF_ENDPOINT": hub.url, "HF_TOKEN": WRITE_TOKEN}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
 
 
 def open_first_target(repo: Path) -> Target:

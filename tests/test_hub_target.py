@@ -3,7 +3,6 @@ request budgets, LFS, Space builds, races and every error a user can act on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,12 @@ from hfsync.remotes import Change
 from hfsync.remotes.hub import HubRemote
 from hfsync.remotes.hub_limits import CommitLimits, split_change
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
-from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN, hub_with_client
-from tests.conftest import open_first_target, uses_xet
+from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN
+from tests.conftest import open_first_target
 from tests.helpers_git import git, hfsync, write_files
 
 REPO = "user/demo"
 BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
-
-
-@pytest.fixture
-def hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home", xet=uses_xet(request)) as hub:
-        yield hub
-
-
-@pytest.fixture
-def api(hub: TestHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=WRITE_TOKEN)
-
-
-@pytest.fixture
-def env(hub: TestHub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The environment a user would set: the endpoint and a token (made up)."""
-    values = {"HF_ENDPOINT": hub.url, "HF_TOKEN": WRITE_TOKEN}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
 
 
 def config(extra: str = "", repo: str = REPO) -> str:

@@ -5,7 +5,6 @@ that create nothing. Through the real client against the test Hub's injected fau
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from hfsync.core.backups import list_backups
 from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
 from hfsync.local.source import read_source
 from hfsync.testing.hub import TestHub
-from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
+from hfsync.testing.hub.fixtures import WRITE_TOKEN
 from tests.conftest import open_first_target
 from tests.helpers_git import hfsync, write_files
 
@@ -23,25 +22,6 @@ REPO = "user/demo"
 # Text over hfsync's 1 MiB inline size: streamed from disk, so its entry is read back with
 # paths-info after the commit (the only change that makes hfsync call paths-info).
 BIG_TEXT = "x = 1\n" * (400 << 10)
-
-
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
-        yield hub
-
-
-@pytest.fixture
-def api(hub: TestHub) -> HfApi:
-    return HfApi(endpoint=hub.url, token=WRITE_TOKEN)
-
-
-@pytest.fixture
-def env(hub: TestHub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {"HF_ENDPOINT": hub.url, "HF_TOKEN": WRITE_TOKEN}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
 
 
 def config(extra: str = "") -> str:
