@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import hfsync
+
 NOBODY = 65534
 
 
@@ -59,9 +61,24 @@ def hfsync_unprivileged(
     gitconfig.write_text("[safe]\n\tdirectory = *\n")
     gitconfig.chmod(0o644)
     command = [sys.executable, "-m", "hfsync", *args]
+    # The package's own folder (an editable install points into the clone) may be closed to the
+    # unprivileged user, e.g. a CI clone under a private directory: run a readable copy of it.
+    package = root / "python-path"
+    if not package.exists():
+        shutil.copytree(
+            Path(hfsync.__file__).parent,
+            package / "hfsync",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        open_to_nobody(package)
     if os.geteuid() == 0:
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
-    isolated = {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(gitconfig), "HF_HOME": str(home / "hf")}
+    isolated = {
+        "HOME": str(home),
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "HF_HOME": str(home / "hf"),
+        "PYTHONPATH": str(package),
+    }
     return subprocess.run(
         command,
         cwd=cwd,

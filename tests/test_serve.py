@@ -24,6 +24,7 @@ from hfsync.daemons.webhook import sign
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 from tests.helpers_git import commit_all, git, init_repo, write_files
+from tests.helpers_signals import signal_a_worker_thread
 
 SECRET = "webhook-secret-for-tests"
 REPO = "user/demo"
@@ -156,6 +157,12 @@ def hfsync_commits(api: HfApi) -> list[str]:
 
 def space_files(api: HfApi) -> set[str]:
     return set(api.list_repo_files(REPO, repo_type="space"))
+
+
+def test_stops_on_sigterm_sent_to_any_thread(source: Source, hub: TestHub, tmp_path: Path) -> None:
+    with serving(source, hub, tmp_path) as serve:  # polls every 600 s
+        signal_a_worker_thread(serve.proc.pid)  # e.g. the HTTP server's thread
+        assert serve.proc.wait(timeout=20) == 0, serve.log()
 
 
 def test_a_signed_webhook_lands_the_new_commit_as_one_commit(

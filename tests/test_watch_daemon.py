@@ -30,6 +30,7 @@ from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 from hfsync.ui.daemon_log import DaemonLog, SyncReporter
 from tests.conftest import open_first_target
 from tests.helpers_git import commit_all, git, write_files
+from tests.helpers_signals import signal_a_worker_thread
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
 
@@ -187,6 +188,15 @@ def test_polls_that_find_nothing_print_nothing_unless_verbose(make_repo, tmp_pat
         quiet = [line for line in lines if "space: nothing to do" in line]
         assert (len(quiet) >= 3) if verbose else not quiet, lines
         assert lines[-1].endswith(" stopped")
+
+
+def test_an_idle_watcher_stops_on_sigterm_sent_to_any_thread(make_repo, tmp_path: Path) -> None:
+    repo = make_repo({"hfsync.toml": git_config(tmp_path / "r.git"), "app/a.py": "A = 1\n"})
+    with cli_watch(repo, tmp_path, "--poll", "0") as (proc, out, err):
+        wait_for(lambda: "committed" in out.read_text(), "the first commit")
+        signal_a_worker_thread(proc.pid)  # e.g. watchdog's observer thread
+        assert proc.wait(timeout=20) == 0, err.read_text()
+    assert out.read_text().splitlines()[-1].endswith(" stopped")
 
 
 def test_json_log_lines(make_repo, tmp_path: Path) -> None:

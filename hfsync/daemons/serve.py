@@ -26,7 +26,7 @@ from hfsync.core.scope import scope_for_target
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
-from hfsync.daemons.watch import Interrupted, what_was_written
+from hfsync.daemons.watch import SIGNAL_CHECK, Interrupted, what_was_written
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, open_target, run_sync
 from hfsync.local.source import git_dir, read_source
 
@@ -102,7 +102,7 @@ class Server:
             until = min([deadline, *ahead]) - now
             if until <= 0:
                 return
-            if self._wake.wait(timeout=until):
+            if self._wake.wait(timeout=min(until, SIGNAL_CHECK)):
                 if self._stop_requested:
                     return
                 first = self._first_delivery or now

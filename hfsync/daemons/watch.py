@@ -44,6 +44,9 @@ Report = Callable[[str, SyncResult | Exception, float], None]
 """Called in the watching thread after each sync of one target: its result or error, seconds."""
 
 MAX_WAIT_DELAYS = 10  # a batch of changes waits at most this many delays after its first change
+# The longest an idle loop blocks: a stop signal that lands on another thread (watchdog's, the
+# HTTP server's) only flags the main thread, which runs the handler when its wait returns.
+SIGNAL_CHECK = 0.5
 # Errors that mean the watcher cannot work as configured: they end it. A source error only in
 # the first sync: later, a file caught half-written is worth another try.
 _FATAL = (ConfigError, RefusedError)
@@ -167,9 +170,11 @@ class Watcher:
             until_poll = None if next_poll is None else next_poll - now
             until_held = min(self._held.values()) - now if self._held else None
             waits = [
-                w for w in (self._debouncer.due_in(now), until_poll, until_held) if w is not None
+                w
+                for w in (self._debouncer.due_in(now), until_poll, until_held, SIGNAL_CHECK)
+                if w is not None
             ]
-            self._receive(max(0.0, min(waits)) if waits else None)
+            self._receive(max(0.0, min(waits)))
             if self._stop_requested:
                 break
             now = time.monotonic()
@@ -243,8 +248,8 @@ class Watcher:
             ],
         )
 
-    def _receive(self, timeout: float | None) -> None:
-        """Wait up to `timeout` seconds (None: for ever) for the queue, then empty it."""
+    def _receive(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the queue, then empty it."""
         try:
             item = self._inbox.get(timeout=timeout)
             while True:

@@ -22,6 +22,7 @@ import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, client_pointed_at
+from tests.helpers_signals import signal_a_worker_thread
 
 MiB = 1024 * 1024
 SIZE_MB = int(os.environ.get("HFSYNC_TESTHUB_MEMORY_MB", "96"))
@@ -141,3 +142,10 @@ def test_client_disconnects_leave_no_traceback(hub_process: HubProcess) -> None:
     hub_process.process.wait(timeout=30)
     stderr = hub_process.stderr.read_text()
     assert "Traceback" not in stderr, stderr
+
+
+def test_stops_on_sigterm_delivered_to_any_thread(hub_process: HubProcess) -> None:
+    # Python runs a signal's handler in the main thread only, which must notice a signal that
+    # landed on another thread (CI once waited 30 s for a hub that never stopped).
+    signal_a_worker_thread(hub_process.process.pid)
+    assert hub_process.process.wait(timeout=10) == 0

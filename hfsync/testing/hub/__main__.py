@@ -79,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(hub.url, flush=True)
     try:
-        stop.wait()
+        # A timed wait: a signal delivered to one of the server's threads only flags the main
+        # thread, whose untimed wait would never return to run the handler.
+        while not stop.wait(timeout=0.2):
+            pass
     finally:
         hub.stop()
     return 0
