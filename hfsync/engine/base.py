@@ -52,6 +52,7 @@ class Recovery:
     base: Base | None
     notes: tuple[str, ...] = ()
     rewritten: bool = False
+    source: str | None = None  # what the base was synced from (a commit sha, "worktree", ...)
 
 
 def recover_base(target: Target, head: str | None) -> Recovery:
@@ -69,7 +70,7 @@ def recover_base(target: Target, head: str | None) -> Recovery:
             return Recovery(None, (*pointer.notes, REWRITTEN), rewritten=True)
         return Recovery(None, pointer.notes)
     tree = target.remote.tree(pointer.base_commit)
-    return Recovery(derive_base(tree, record, target.scope), pointer.notes)
+    return Recovery(derive_base(tree, record, target.scope), pointer.notes, source=record.source)
 
 
 def _record(pointer: BasePointer) -> SyncRecord | None:

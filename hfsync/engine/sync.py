@@ -27,6 +27,7 @@ from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, 
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
+from hfsync.engine.history import settle_taken_in_history
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.links import keep_links
 from hfsync.engine.patches import settle_brought_in
@@ -159,6 +160,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         recovery.notes,
         recovery.rewritten,
     )
+    plan = settle_taken_in_history(target, source, plan, recovery.source)
     plan = settle_brought_in(target, source, plan)
     plan = plan_without_ignored(target, source, local, tree, plan)
     return Snapshot(head=head, plan=plan, tree=tree)
