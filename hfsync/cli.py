@@ -1,9 +1,9 @@
 """The command line: parse, load the config, call the library, render the result.
 
 This is the one place that turns exceptions into exit codes (design.md): 0 ok, 1 unexpected,
-2 usage or config, 3 conflict, 4 remote refused, 5 Space build failed. Heavy libraries
-(huggingface_hub, GitPython, watchdog, pydantic) are imported inside the commands, so that
-`hfsync --help` stays fast.
+2 usage or config, 3 conflict, 4 remote refused, 5 Space build failed, 6 temporary failure,
+130 Ctrl-C. Heavy libraries (huggingface_hub, GitPython, watchdog, pydantic) are imported inside
+the commands, so that `hfsync --help` stays fast.
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def run(
 
     Every target is synced and reported, whatever happens to the others; the exit code is the
     most severe of theirs. In GitHub Actions, also writes step outputs and a job summary.
+    Ctrl-C stops the run (exit 130), saying whether the backup and the commit were written.
     """
     from hfsync.engine.patches import remote_edit_diffs
     from hfsync.engine.runner import run_targets, severity
@@ -194,6 +195,7 @@ def run(
                 progress(f"planning {where}")
 
             def finished(outcome: TargetOutcome) -> None:
+                outcomes.append(outcome)  # kept for the summary, even if a later target stops
                 progress.done()
                 outcome.plan_shown = outcome.name in shown
                 if as_json:  # the JSON document has it all; stderr still says what failed
@@ -208,7 +210,7 @@ def run(
                 if outcome.build is not None:
                     click.echo(f"{outcome.name}: Space is {outcome.build.stage}")
 
-            outcomes = run_targets(
+            run_targets(
                 chosen,
                 lambda target: _open_target(repo_root, config, target),
                 lambda target: _read_source(repo_root, target, source_rev),
@@ -518,8 +520,9 @@ def watch(
     """
     import warnings
 
+    from hfsync.core.errors import Interrupted
     from hfsync.daemons.state_dir import check_checkout_writable
-    from hfsync.daemons.watch import Interrupted, Watcher, stop_on_signals
+    from hfsync.daemons.watch import Watcher, stop_on_signals
     from hfsync.local.source import git_dir
 
     # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
@@ -620,11 +623,12 @@ def serve(
     The state folder is only a cache; replicas on several machines never write twice. SIGTERM or
     SIGINT stop it once the sync in flight has finished (exit 0).
     """
+    from hfsync.core.errors import Interrupted
     from hfsync.core.redact import redact
     from hfsync.daemons.serve import Server
     from hfsync.daemons.source_clone import SourceClone
     from hfsync.daemons.state_dir import prepare_state_dir
-    from hfsync.daemons.watch import Interrupted, stop_on_signals
+    from hfsync.daemons.watch import stop_on_signals
     from hfsync.daemons.webhook import WebhookReceiver
 
     state = prepare_state_dir(state_dir or _default_state())

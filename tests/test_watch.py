@@ -369,7 +369,10 @@ def test_a_second_ctrl_c_abandons_the_commit_not_yet_sent_and_exits_130(
         write_files(repo, {"app/late.py": "L = 1\n"})
         assert watch.proc.wait(timeout=20) == 130, watch.stderr()
     assert "stopping after the sync in flight" in watch.stdout()
-    assert "stopped mid-sync; no commit was written" in watch.stderr()
+    assert (
+        "space: stopped mid-sync; no backup branch yet (one was being created); " in watch.stderr()
+    )
+    assert "; no commit was written (" in watch.stderr()
     assert "Traceback" not in watch.stderr()
     assert commits(tmp_path) == 1
     assert "app/late.py" not in remote_files(tmp_path)

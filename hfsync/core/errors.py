@@ -84,6 +84,13 @@ class RolledBackError(BuildFailedError):
     """The Space's build failed and the backup was restored (`rollback_on_failure`): exit 5."""
 
 
+class Interrupted(HfsyncError):
+    """Ctrl-C (SIGINT) stopped a sync; the message says what was and was not written: exit 130,
+    the shell's code for a SIGINT."""
+
+    exit_code = 130
+
+
 class ValidationError(HfsyncError):
     """Files about to be uploaded fail a check (a secret, a size, a Space config): exit code 2.
 

@@ -21,12 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hfsync.config.model import Config, find_config, load_config
-from hfsync.core.errors import HfsyncError
+from hfsync.core.errors import HfsyncError, Interrupted
 from hfsync.core.scope import scope_for_target
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
-from hfsync.daemons.watch import SIGNAL_CHECK, Interrupted, what_was_written
+from hfsync.daemons.watch import SIGNAL_CHECK
+from hfsync.engine.interrupted import what_was_written, written_by
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, open_target, run_sync
 from hfsync.local.source import git_dir, read_source
 
@@ -149,8 +150,8 @@ class Server:
             outcome = run_sync(
                 target, source, SyncOptions(rev=commit, on_conflict=self._on_conflict)
             )
-        except KeyboardInterrupt:
-            raise Interrupted(what_was_written(target)) from None
+        except KeyboardInterrupt as exc:
+            raise Interrupted(what_was_written(target, written_by(exc))) from None
         except Exception as exc:  # a server outlives a failed sync; the next round retries
             outcome = exc
         finally:

@@ -29,10 +29,11 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hfsync.core.errors import ConfigError, RefusedError, SourceError
+from hfsync.core.errors import ConfigError, Interrupted, RefusedError, SourceError
 from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
+from hfsync.engine.interrupted import what_was_written, written_by
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
 from hfsync.local.source import read_source
 
@@ -51,10 +52,6 @@ SIGNAL_CHECK = 0.5
 # the first sync: later, a file caught half-written is worth another try.
 _FATAL = (ConfigError, RefusedError)
 _FATAL_AT_START = (*_FATAL, SourceError)
-
-
-class Interrupted(Exception):
-    """A second Ctrl-C ended a sync in flight; the message says what was and was not written."""
 
 
 def relative_path(root: str, path: str) -> str | None:
@@ -299,8 +296,8 @@ class Watcher:
                 source = read_source(self.repo_root, None, target.scope.includes)
                 self._known[name] = sorted(source.files)
                 outcome = run_sync(target, source, self._options)
-            except KeyboardInterrupt:
-                raise Interrupted(what_was_written(target)) from None
+            except KeyboardInterrupt as exc:
+                raise Interrupted(what_was_written(target, written_by(exc))) from None
             except Exception as exc:  # a watcher outlives a failed sync; the next one retries
                 if isinstance(exc, _FATAL_AT_START if first else _FATAL):
                     raise
@@ -324,25 +321,6 @@ class Watcher:
             self._held[name] = pacer.rate_limited(now, wait)
         else:
             self._held[name] = pacer.failed(now)
-
-
-def what_was_written(target: Target) -> str:
-    """After a sync was cut short: whether its commit landed, from the remote's head now."""
-    planned_on = target.state.load()
-    try:
-        head = target.remote.head()
-    except Exception as exc:  # the remote cannot tell now: say so rather than guess
-        return f"{target.config.name}: stopped mid-sync; could not check the remote ({exc})"
-    if planned_on is not None and head == planned_on.head:
-        return (
-            f"{target.config.name}: stopped mid-sync; no commit was written "
-            f"({target.remote.description} is still at {str(head)[:12]}; a backup branch may "
-            "have been taken)"
-        )
-    return (
-        f"{target.config.name}: stopped mid-sync; {target.remote.description} is now at "
-        f"{str(head)[:12]}: the commit was sent before the stop; the next run checks it"
-    )
 
 
 def _files_under(repo_root: Path, folder: str) -> list[str]:

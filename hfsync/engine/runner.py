@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hfsync.core.errors import HfsyncError
+from hfsync.core.errors import HfsyncError, Interrupted
 
 if TYPE_CHECKING:
     from hfsync.config.model import TargetConfig
@@ -89,7 +89,9 @@ def run_targets(
                 options.progress(f"{config.name}: waiting for the Space build")
                 report = _stage_reporter(options, config)
                 outcome.build = wait_for_build(target, outcome.result, report)
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt as exc:  # Ctrl-C ends the run, saying what was written
+            raise Interrupted(_interrupted(options, outcome, exc)) from None
+        except SystemExit:
             raise
         except Exception as exc:  # reported with the target's name; the next target still runs
             outcome.error = exc
@@ -98,6 +100,25 @@ def run_targets(
         outcomes.append(outcome)
         on_outcome(outcome)
     return outcomes
+
+
+def _interrupted(options: SyncOptions, outcome: TargetOutcome, exc: KeyboardInterrupt) -> str:
+    """What was written when Ctrl-C stopped `outcome`'s target, read from the remote."""
+    from hfsync.engine.interrupted import Written, what_was_written, written_by
+
+    name = outcome.name
+    result = outcome.result
+    if outcome.target is None:
+        return f"{name}: stopped before writing; nothing was written"
+    if result is not None:  # the sync was done: it stopped while waiting for the build
+        if result.commit is None:
+            return f"{name}: stopped while waiting for the Space build; nothing needed writing"
+        written = Written(created=result.created, backup=result.backup, commit=result.commit)
+        return what_was_written(outcome.target, written, waiting=True)
+    written = written_by(exc)
+    if written.planned:
+        options.progress(f"{name}: stopping; checking what was written (Ctrl-C again: quit now)")
+    return what_was_written(outcome.target, written)
 
 
 def _stage_reporter(options: SyncOptions, config: TargetConfig) -> Callable[[str], None]:

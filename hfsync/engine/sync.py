@@ -29,6 +29,7 @@ from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
 from hfsync.engine.history import settle_taken_in_history
 from hfsync.engine.ignored import plan_without_ignored
+from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.links import keep_links
 from hfsync.engine.patches import settle_brought_in
 from hfsync.local.source import Source
@@ -193,7 +194,22 @@ def _sync(
     policy = Policy(
         on_conflict=options.on_conflict or target.config.on_conflict, prune=options.prune
     )
-    written = _Written()
+    written = Written()
+    try:
+        return _write(target, source, options, now, waited, policy, written)
+    except KeyboardInterrupt:
+        raise SyncInterrupted(written) from None
+
+
+def _write(
+    target: Target,
+    source: Source,
+    options: SyncOptions,
+    now: Callable[[], datetime],
+    waited: bool,
+    policy: Policy,
+    written: Written,
+) -> SyncResult:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             snap = snapshot(target, source, policy)
@@ -201,9 +217,11 @@ def _sync(
                 if options.dry_run:
                     written.created = f"would create {target.remote.missing}"
                 else:
+                    written.planned, written.planned_head = True, None  # creating: check after
                     written.created = target.remote.create_missing()
                     snap = snapshot(target, source, policy)
             plan = snap.plan
+            written.planned, written.planned_head = True, snap.head
             check_plan(plan, target.config.max_delete, options.force)
             note = _note(attempt, waited, plan.has_changes)
             result = SyncResult(
@@ -221,6 +239,7 @@ def _sync(
                 return result
             source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
             options.progress(describe_change(plan))
+            written.backing_up = True
             written.backup, branches = ensure_backup(target, snap.head, now())
             change = Change(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
@@ -228,12 +247,15 @@ def _sync(
             )
             proof = _proof(target, snap, change, target.remote.prepare(change, source))
             title, body = _message(target, source, plan, options, proof)
+            written.sent = body
             try:
                 commit = target.remote.commit(snap.head, change, source, title, body)
-            except RemoteMovedError:
+            except RemoteMovedError:  # nothing written; plan again on the new head
+                written.backing_up, written.sent = False, None
                 continue
         except RemoteError as exc:
             raise written.explain(exc) from exc.__cause__
+        written.commit = commit
         target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
         return SyncResult(
             target.config.name,
@@ -252,24 +274,6 @@ def _sync(
             f"({MAX_ATTEMPTS} attempts); nothing was overwritten, run hfsync again"
         )
     )
-
-
-@dataclass
-class _Written:
-    """What a run has written so far, for error messages that say it truthfully."""
-
-    created: str | None = None
-    backup: str | None = None
-
-    def explain(self, exc: RemoteError) -> RemoteError:
-        done = []
-        if self.created and not self.created.startswith("would "):
-            done.append(self.created)
-        if self.backup:
-            done.append(f"no commit was made; backup {self.backup} points at the head")
-        else:
-            done.append("no commit was made" if done else "nothing was written")
-        return type(exc)(f"{exc}; {', '.join(done)}")
 
 
 def _note(attempt: int, waited: bool, has_changes: bool) -> str | None:
