@@ -104,6 +104,37 @@ def test_the_tree_a_commit_wrote_is_known_without_asking_the_hub(
     assert len(hub.control.requests()) == 1  # the head: nothing moved
 
 
+def test_a_no_change_run_asks_only_for_the_head_and_loads_no_client(
+    make_repo, hub: TestHub, env
+) -> None:
+    """The head is read with the one GET the client would make (same route, token header): a
+    no-change run makes no other request and never builds the Hub client."""
+    repo = make_repo({"hfsync.toml": config(), "app.py": "print(1)\n"})
+    sync(repo)
+    target = open_first_target(repo)
+    hub.control.clear_log()
+
+    result = run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+
+    assert result.commit is None
+    requests = hub.control.requests()
+    assert [(r.method, r.path) for r in requests] == [("GET", f"/api/spaces/{REPO}/revision/main")]
+    assert "api" not in vars(target.remote), "the Hub client was made for a no-change run"
+
+
+def test_the_head_of_a_branch_with_a_slash_is_read_by_its_encoded_name(
+    make_repo, hub: TestHub, env
+) -> None:
+    """The branch in the head's URL is percent-encoded as the client does it ('/' too)."""
+    repo = make_repo({"hfsync.toml": config('branch = "dev/x"\n'), "app.py": "print(1)\n"})
+    first = sync(repo)
+    target = open_first_target(repo)
+    hub.control.clear_log()
+
+    assert target.remote.head() == first.commit
+    assert [r.path for r in hub.control.requests()] == [f"/api/spaces/{REPO}/revision/dev%2Fx"]
+
+
 def test_a_file_saved_again_during_the_sync_still_syncs(
     make_repo, hub: TestHub, env, tmp_path: Path
 ) -> None:

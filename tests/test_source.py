@@ -133,6 +133,26 @@ def test_rev_mode_takes_sizes_and_sha1s_from_ls_tree(repo: Path) -> None:
     assert source.files_read == 0
 
 
+def test_read_many_reads_a_commits_blobs_exactly(tmp_path: Path) -> None:
+    """The bytes of many blobs of a commit (as a first sync or a secret scan of a commit reads
+    them): empty, binary with newlines and NULs, two paths with one blob; each counted as read."""
+    binary = bytes(range(256)) * 3 + b"\n\n"
+    files: dict[str, str | bytes] = {"empty": "", "bin": binary, "a": "same\n", "b": "same\n"}
+    repo = init_repo(tmp_path / "repo", files)
+    source = read_source(repo, "HEAD", lambda path: True)
+
+    read = list(source.read_many(["empty", "bin", "a", "b", "a"]))
+
+    assert read == [
+        ("empty", b""),
+        ("bin", binary),
+        ("a", b"same\n"),
+        ("b", b"same\n"),
+        ("a", b"same\n"),
+    ]
+    assert source.files_read == 5
+
+
 def test_include_is_applied_before_hashing(repo: Path) -> None:
     write(repo, "space/app.py", "in scope\n")
     write(repo, "secret.env", "out of scope\n")

@@ -8,9 +8,11 @@ commit, so they are cached on disk by commit id: a run whose remote has not move
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from functools import partial
@@ -35,6 +37,7 @@ PATHS_INFO_CHUNK = 500
 INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the bytes checked
 TREE_CACHE_VERSION = 2
 TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 log = logging.getLogger("hfsync.hub")
 
 
@@ -58,14 +61,18 @@ class HubRemote:
         token: str | None = None,
         limits: CommitLimits | None = None,
     ) -> None:
-        from huggingface_hub import HfApi
+        from huggingface_hub import constants
 
         self.repo_id = repo_id
         self.repo_type = repo_type
         self.branch = branch
         self.where = f"{repo_type} {repo_id}"
         self.description = f"{self.where} (branch {branch})"
-        self.api: HfApi = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
+        # As the client picks it: the argument, else HF_ENDPOINT, else the public Hub.
+        self.endpoint: str = (
+            endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+        ).rstrip("/")
+        self._token = token
         self._create = create
         self._private = private
         self._space_sdk = space_sdk
@@ -78,6 +85,14 @@ class HubRemote:
         retry.configure_client(self.policy)
         self.missing: str | None = None
 
+    @functools.cached_property
+    def api(self) -> HfApi:
+        """The Hub client, made on first use: importing it costs more than the rest of a
+        no-change run, which only reads the head."""
+        from huggingface_hub import HfApi
+
+        return HfApi(endpoint=self.endpoint, token=self._token)
+
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> str | None:
@@ -86,12 +101,7 @@ class HubRemote:
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
         try:
-            info = self._call(
-                lambda: self.api.repo_info(
-                    self.repo_id, repo_type=self.repo_type, revision=self.branch
-                ),
-                "read the head",
-            )
+            sha = self._call(self._read_head, "read the head")
         except RemoteError as exc:
             cause = exc.__cause__
             if isinstance(cause, RepositoryNotFoundError) and self._create:
@@ -107,7 +117,28 @@ class HubRemote:
                 ) from None
             raise
         self.missing = None
-        sha: str | None = info.sha
+        return sha
+
+    def _read_head(self) -> str | None:
+        """The GET `HfApi.repo_info` makes (same URL, headers and error mapping), without
+        making the client: a no-change run needs nothing else from the Hub."""
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        url = (
+            f"{self.endpoint}/api/{self.repo_type}s/{quote(self.repo_id, safe='/')}/revision/"
+            f"{quote(self.branch, safe='')}"
+        )
+        response = get_session().get(url, headers=build_hf_headers(token=self._token))
+        hf_raise_for_status(response)
+        try:
+            sha = response.json().get("sha")
+        except (ValueError, AttributeError):
+            sha = ""
+        if sha is not None and not (isinstance(sha, str) and _COMMIT_ID.fullmatch(sha)):
+            raise RemoteError(
+                f"the Hub's answer for the head of {self.description} is not a commit id; "
+                f"check HF_ENDPOINT ({self.endpoint})"
+            )
         return sha
 
     def create_missing(self) -> str | None:
@@ -171,10 +202,9 @@ class HubRemote:
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         url: str | None = (
-            f"{self.api.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/"
-            f"{quote(head, safe='')}"
+            f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(head, safe='')}"
         )
-        headers = build_hf_headers(token=self.api.token)
+        headers = build_hf_headers(token=self._token)
 
         def page(address: str) -> tuple[list[dict[str, Any]], str | None]:
             response = get_session().get(address, headers=headers)
@@ -203,7 +233,15 @@ class HubRemote:
     def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
         """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
         content now); `commit` then sends these same operations."""
-        prepared = {path: _addition(path, local, source) for path, local in change.uploads}
+        # A commit's blobs are read by one git process, not one per upload.
+        in_git = [
+            local.path for _, local in change.uploads if source.local_file_path(local.path) is None
+        ]
+        blobs = dict(source.read_many(in_git))
+        prepared = {
+            path: _addition(path, local, source, blobs.get(local.path))
+            for path, local in change.uploads
+        }
         operations = [addition for addition, _ in prepared.values()]
         if operations:
             try:
@@ -480,14 +518,12 @@ class HubRemote:
         try:
             return retry.call(action, classify, self.policy, f"{what} on {self.where}")
         except retry.GaveUp as exc:
-            raise error_for(
-                exc.failure, self.where, self.api.endpoint, exc.attempts
-            ) from exc.failure
+            raise error_for(exc.failure, self.where, self.endpoint, exc.attempts) from exc.failure
         except HfHubHTTPError as exc:
-            raise error_for(exc, self.where, self.api.endpoint) from exc
+            raise error_for(exc, self.where, self.endpoint) from exc
         except Exception as exc:
             if is_missing_token(exc) or classify(exc) is not None:
-                raise error_for(exc, self.where, self.api.endpoint) from exc
+                raise error_for(exc, self.where, self.endpoint) from exc
             raise
 
     def _load_tree(self, commit: str) -> dict[str, RemoteFile] | None:
@@ -528,15 +564,19 @@ class HubRemote:
             old.unlink(missing_ok=True)
 
 
-def _addition(path: str, local: LocalFile, source: Source) -> tuple[Any, LocalFile | None]:
-    """The operation that uploads `local` to `path`, and the file it is pinned to (None: sent
-    from disk, its blob read back from the Hub)."""
+def _addition(
+    path: str, local: LocalFile, source: Source, blob: bytes | None = None
+) -> tuple[Any, LocalFile | None]:
+    """The operation that uploads `local` to `path` (`blob`: its bytes, already read from git),
+    and the file it is pinned to (None: sent from disk, its blob read back from the Hub)."""
     from huggingface_hub import CommitOperationAdd
 
     on_disk = source.local_file_path(local.path)
     content: str | bytes
     pinned: LocalFile | None = None
-    if on_disk is None or local.size <= INLINE_SIZE:
+    if blob is not None:
+        content, pinned = blob, local
+    elif on_disk is None or local.size <= INLINE_SIZE:
         # The bytes the plan hashed (read_bytes checks): what lands is then known.
         try:
             content, pinned = source.read_bytes(local.path), local

@@ -9,7 +9,6 @@ skipped. A finding names the file, the line and the kind of secret, never the se
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,6 @@ from hfsync.validate import Finding
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.core.snapshot import LocalFile
     from hfsync.engine.sync import Target
     from hfsync.local.source import Source
 
@@ -30,7 +28,7 @@ _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
     found: list[Finding] = []
     detectors = _detectors()
-    scanned = []
+    scanned: list[tuple[str, str]] = []  # (path in the target, local path)
     for op in plan.uploads:
         if op.local is None:
             continue
@@ -48,36 +46,13 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             )
             continue
         if op.local.size <= MAX_SCANNED_BYTES:
-            scanned.append((op.path, op.local))
-    for path, data in _contents(source, scanned):
+            scanned.append((op.path, op.local.path))
+    # A commit's blobs are read by one git process, not one per file.
+    contents = source.read_many(local for _, local in scanned)
+    for (path, _), (_, data) in zip(scanned, contents, strict=True):
         if b"\0" not in data[:8192]:
             found.extend(_scan(path, data.decode("utf-8", errors="replace"), detectors))
     return found
-
-
-def _contents(source: Source, files: list[tuple[str, LocalFile]]) -> Iterator[tuple[str, bytes]]:
-    """Each file's bytes: from disk for the working tree, in one `git cat-file --batch` for a
-    commit (one git process, not one per file)."""
-    if source.commit is None:
-        for path, local in files:
-            yield path, source.read_bytes(local.path)
-        return
-    if not files:
-        return
-    # git from PATH, an argument list (no shell); blob ids go through stdin.
-    done = subprocess.run(
-        ["git", "cat-file", "--batch"],  # noqa: S607
-        cwd=source.repo_root,
-        input="".join(f"{local.sha1}\n" for _, local in files).encode(),
-        capture_output=True,
-        check=True,
-    )
-    out, at = done.stdout, 0
-    for path, _ in files:  # each answer: "<sha> blob <size>\n<content>\n", in request order
-        header_end = out.index(b"\n", at)
-        size = int(out[at:header_end].split()[2])
-        yield path, out[header_end + 1 : header_end + 1 + size]
-        at = header_end + 1 + size + 1
 
 
 def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
