@@ -15,7 +15,7 @@ MODE_EXECUTABLE = "100755"
 MODE_LINK = "120000"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalFile:
     """One file of the source, identified by the bytes hfsync would upload.
 
@@ -23,6 +23,8 @@ class LocalFile:
     stored as LFS (identified by SHA-256) must be compared with it. `mode` is the git file mode a
     git target keeps (executable or not). `link` is set for a symlink whose target text leads,
     as written, to the file it names (no other link on the way): a git target may keep it a link.
+
+    Slots: a snapshot holds one per file (100,000 with a __dict__ each were ~25 MB).
     """
 
     path: str

@@ -236,7 +236,9 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
         return target in listing and include(target)
 
     root = str(repo_root)  # plain strings: pathlib would triple the cost of this loop
-    stats: dict[str, os.stat_result] = {}
+    # A file git's index may vouch for keeps only its size and mode (100,000 stat results
+    # would be ~60 MB); the others keep their stat for the hash index.
+    stats: dict[str, os.stat_result | tuple[int, str]] = {}
     link_files: dict[str, Path] = {}
     link_texts: dict[str, str] = {}
     for path in in_scope:
@@ -255,18 +257,27 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
                 link_texts[path] = text
         elif not stat.S_ISREG(st.st_mode):
             continue  # a tracked file replaced by a directory: gone as a file
-        stats[path] = st
+        if listing[path] is not None and path not in link_files:
+            stats[path] = (st.st_size, _file_mode(st))
+        else:
+            stats[path] = st
     clean = _clean_in_git_index(repo_root, git, listing, [p for p in stats if p not in link_files])
 
     index = HashIndex.load(git_dir(repo_root))
     files: dict[str, LocalFile] = {}
     reads = 0
-    for path, st in stats.items():
+    for path, kept in stats.items():
         if path in clean:
-            files[path] = LocalFile(path, st.st_size, clean[path], mode=_file_mode(st))
+            if isinstance(kept, os.stat_result):  # (a stat result is a tuple too)
+                size, mode = kept.st_size, _file_mode(kept)
+            else:
+                size, mode = kept
+            files[path] = LocalFile(path, size, clean[path], mode=mode)
             continue
         disk = link_files.get(path) or f"{root}/{path}"
         try:
+            # git's index has a blob id, but not for these bytes: stat again for the hash index.
+            st = kept if isinstance(kept, os.stat_result) else os.lstat(disk)
             hashes, was_read = index.hash_file(path, disk, st, sha256=False)
         except FileNotFoundError:
             continue  # deleted since it was listed: absent from this snapshot

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, TemporaryError
 from hfsync.core.redact import redact
-from hfsync.core.snapshot import MODE_LINK, RemoteFile
+from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, MODE_LINK, RemoteFile
 from hfsync.remotes import Change, RemoteCommit, git_errors, retry
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_RE = re.compile(r"^[^/]+@[^/]+:")
 _HISTORY_PAGE = 200
+_MODES = {mode: mode for mode in (MODE_FILE, MODE_EXECUTABLE, MODE_LINK)}
 _FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "hfsync",
     "GIT_AUTHOR_EMAIL": "hfsync@localhost",
@@ -125,16 +126,21 @@ class GitRemote:
         """
         if commit in self._trees:
             return self._trees[commit]
-        out = self._run("ls-tree", "-r", "-l", "-z", commit)
+        records = self._run("ls-tree", "-r", "-l", "-z", commit).split("\0")
+        # Taken from the end, so each record is freed as its entry is made: at 100,000 files
+        # the records and the entries would otherwise be held at once (~15 MB more at the peak).
+        records.reverse()
         files: dict[str, RemoteFile] = {}
-        for record in out.split("\0"):
+        while records:
+            record = records.pop()
             if not record:
                 continue
             meta, path = record.split("\t", 1)
             mode, kind, oid, size = meta.split()
             if kind != "blob":
                 continue  # submodules are not files
-            files[path] = RemoteFile(oid=oid, size=int(size), mode=mode)
+            # One string per mode, not one per file.
+            files[path] = RemoteFile(oid=oid, size=int(size), mode=_MODES.get(mode, mode))
         self._trees = {commit: files}  # one tree kept: the one being planned on
         return files
 

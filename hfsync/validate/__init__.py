@@ -64,6 +64,8 @@ def findings_for(
         *paths.check(target, plan),
         *space.check(target, source, plan, always=full),
     ]
+    if not found:
+        return []  # the usual case: no need to build the `allow` matcher
     allowed = _allow_matcher(target.config.allow)
     return [f for f in found if not allowed(f)]
 

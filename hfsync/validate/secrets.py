@@ -27,7 +27,6 @@ _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
 def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
     found: list[Finding] = []
-    detectors = _detectors()
     scanned: list[tuple[str, str]] = []  # (path in the target, local path)
     for op in plan.uploads:
         if op.local is None:
@@ -47,6 +46,9 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             continue
         if op.local.size <= MAX_SCANNED_BYTES:
             scanned.append((op.path, op.local.path))
+    if not scanned:
+        return found  # importing the detectors costs more than a whole no-change run's plan
+    detectors = _detectors()
     # A commit's blobs are read by one git process, not one per file.
     contents = source.read_many(local for _, local in scanned)
     for (path, _), (_, data) in zip(scanned, contents, strict=True):
