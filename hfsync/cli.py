@@ -279,9 +279,15 @@ def _run_document(
 
 
 def _error_dict(error: Exception) -> dict[str, object]:
+    from hfsync.core.errors import BuildFailedError
+
     message = str(error) if isinstance(error, HfsyncError) else f"unexpected error: {error!r}"
     found = [str(f) for f in getattr(error, "findings", ())]
-    return {"type": type(error).__name__, "message": message, "findings": found}
+    entry: dict[str, object] = {"type": type(error).__name__, "message": message, "findings": found}
+    if isinstance(error, BuildFailedError):
+        entry["stage"] = error.stage
+        entry["log"] = {"name": error.log_name, "lines": list(error.log), "note": error.log_note}
+    return entry
 
 
 def _print_json(document: object) -> None:

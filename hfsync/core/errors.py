@@ -75,9 +75,27 @@ class RemoteMovedError(RemoteError):
 
 
 class BuildFailedError(HfsyncError):
-    """A Space build or start failed after the sync: exit code 5."""
+    """A Space build or start failed after the sync: exit code 5.
+
+    `stage` is the Space's (BUILD_ERROR ...), `log` the last lines of its build or run log
+    (`log_name`), and `log_note` why the log could not be read, if so.
+    """
 
     exit_code = 5
+
+    def __init__(
+        self,
+        message: str,
+        stage: str = "",
+        log: tuple[str, ...] = (),
+        log_name: str = "build log",
+        log_note: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.log = log
+        self.log_name = log_name
+        self.log_note = log_note
 
 
 class RolledBackError(BuildFailedError):

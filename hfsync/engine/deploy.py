@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import BuildFailedError, RemoteError, RolledBackError
 from hfsync.engine.rollback import rollback
 from hfsync.engine.sync import SyncResult, Target
+from hfsync.remotes.space_logs import clean_line
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub import HubRemote
@@ -57,15 +58,31 @@ def wait_for_build(
     failed = f"Space {config.repo} failed to build after commit {result.commit[:12]} ({stage})"
     reason = remote.space_error_message()
     if reason:
-        failed += f": {' '.join(reason.split())[:300]}"
+        failed += f": {clean_line(' '.join(reason.split()), 300)}"
+    log = _log_tail(remote, stage)  # read before a rollback starts another build
     if not config.rollback_on_failure or result.backup is None:
-        raise BuildFailedError(f"{failed}; fix it and sync again, or 'hfsync rollback'")
+        raise BuildFailedError(f"{failed}; fix it and sync again, or 'hfsync rollback'", **log)
     restored = rollback(target, result.backup)
     after = _settled_stage(remote, config.build_timeout, on_stage)
     commit = restored.commit[:12] if restored.commit else "no change"
     raise RolledBackError(
-        f"{failed}; rolled back to {result.backup} ({commit}): the Space is {after} again"
+        f"{failed}; rolled back to {result.backup} ({commit}): the Space is {after} again", **log
     )
+
+
+def _log_tail(remote: HubRemote, stage: str) -> dict[str, Any]:
+    """The failed Space's log for the error: the run log when the app crashed, else the build
+    log. Reading it never changes the outcome: a failure becomes a note."""
+    build = stage != "RUNTIME_ERROR"
+    name = "build log" if build else "run log"
+    found: dict[str, Any] = {"stage": stage, "log_name": name}
+    if stage == "NO_APP_FILE":  # nothing was built
+        return found
+    try:
+        found["log"] = tuple(remote.space_log_tail(build))
+    except RemoteError as exc:
+        found["log_note"] = f"could not read the {name}: {exc}"
+    return found
 
 
 def _settled_stage(remote: HubRemote, timeout: float, on_stage: Callable[[str], None]) -> str:

@@ -411,6 +411,16 @@ class HubRemote:
         message = runtime.raw.get("errorMessage") if isinstance(runtime.raw, dict) else None
         return message if isinstance(message, str) and message.strip() else None
 
+    def space_log_tail(self, build: bool) -> list[str]:
+        """The last lines of the Space's build log (or run log), read with limits; RemoteError
+        when it cannot be read."""
+        from huggingface_hub.utils import build_hf_headers
+
+        from hfsync.remotes.space_logs import log_url, read_log_tail
+
+        headers = build_hf_headers(token=self.api.token)
+        return read_log_tail(log_url(self.api.endpoint, self.repo_id, build), headers)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _create_commit(

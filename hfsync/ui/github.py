@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hfsync.core.errors import BuildFailedError
+
 if TYPE_CHECKING:
     from hfsync.engine.runner import TargetOutcome
 
@@ -153,6 +155,8 @@ def _details(outcome: TargetOutcome) -> list[str]:
         lines += ["", f"#### {name}: {_result_word(outcome)}", "", _escape(str(outcome.error))]
         for finding in getattr(outcome.error, "findings", ()):
             lines.append(f"- {_escape(str(finding))}")
+        if isinstance(outcome.error, BuildFailedError):
+            lines += _build_log(outcome.error)
     plan = outcome.plan
     if plan is not None and plan.conflicts:
         paths = [op.path for op in plan.conflicts]
@@ -172,6 +176,28 @@ def _details(outcome: TargetOutcome) -> list[str]:
             "</details>",
         ]
     return lines
+
+
+def _build_log(error: BuildFailedError) -> list[str]:
+    """The failed Space's log tail, collapsed; or the one line saying why it is missing."""
+    if error.log_note:
+        return ["", _escape(error.log_note)]
+    if not error.log:
+        return []
+    body = "\n".join(error.log)
+    fence = "`" * max(3, _longest_backtick_run(body) + 1)
+    title = f"the {error.log_name}'s last {len(error.log)} line(s)"
+    return [
+        "",
+        "<details>",
+        f"<summary>{title}</summary>",
+        "",
+        fence,
+        body,
+        fence,
+        "",
+        "</details>",
+    ]
 
 
 def _longest_backtick_run(text: str) -> int:

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hfsync.core.errors import ConflictError, HfsyncError
+from hfsync.core.errors import BuildFailedError, ConflictError, HfsyncError
 from hfsync.core.plan import Action
 from hfsync.core.redact import redact
 
@@ -188,3 +188,17 @@ def error_line(outcome: TargetOutcome) -> None:
     click.echo(redact(f"hfsync: error: {outcome.name}: {message}"), err=True)
     for finding in getattr(error, "findings", ()):
         click.echo(redact(f"  {finding}"), err=True)
+    if isinstance(error, BuildFailedError):
+        for line in build_log_lines(outcome.name, error):
+            click.echo(redact(line), err=True)
+
+
+def build_log_lines(name: str, error: BuildFailedError) -> list[str]:
+    """The failed Space's log tail under its error: a heading and `  | line` rows, or one line
+    saying why the log could not be read."""
+    if error.log_note:
+        return [f"{name}: {error.log_note}"]
+    if not error.log:
+        return []
+    heading = f"{name}: the {error.log_name}'s last {len(error.log)} line(s):"
+    return [heading, *(f"  | {line}" for line in error.log)]
