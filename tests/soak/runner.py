@@ -53,6 +53,8 @@ NAMES = [
 ]
 MODE_WEIGHTS = [int(w) for w in os.environ.get("HFSYNC_SOAK_WEIGHTS", "64,25,6,5").split(",")]
 OUT_OF_SCOPE_LOCAL = {"docs/guide.md": b"guide\n", "app/key.secret": b"s3cret\n"}
+START = {"app/main.py": b"print('hello')\n"}
+SIDE_KINDS = ("hub", "git")  # the order of Soak.sides: a round's first draw picks one
 
 
 def in_scope(path: str) -> bool:
@@ -85,7 +87,7 @@ class Soak:
         self.root = root
         self.sides: list[Side] = [hub_side, git_side]
         self.report = Report()
-        self.files: dict[str, bytes] = {"app/main.py": b"print('hello')\n", **OUT_OF_SCOPE_LOCAL}
+        self.files: dict[str, bytes] = {**START, **OUT_OF_SCOPE_LOCAL}
         config = "".join(f"[[targets]]\n{side.config}{SCOPE}\n" for side in self.sides)
         self.repo = init_repo(root / "source", {"hfsync.toml": config, **self.files})
         self._commit_all = commit_all
@@ -101,18 +103,19 @@ class Soak:
         return {p: blob_id(d) for p, d in self.files.items() if in_scope(p)}
 
     def mutate_local(self, rng: random.Random) -> None:
-        for _ in range(rng.randint(0, 3)):
-            present = [n for n in NAMES if n in self.files]
-            absent = [n for n in NAMES if n not in self.files]
-            op = rng.choice(["add", "edit", "delete", "rename"])
-            if op == "add" and absent:
-                self.files[rng.choice(absent)] = _content(rng)
-            elif op == "edit" and present:
-                self.files[rng.choice(present)] = _content(rng)
-            elif op == "delete" and len(present) > 1:
-                del self.files[rng.choice(present)]
-            elif op == "rename" and present and absent:
-                self.files[rng.choice(absent)] = self.files.pop(rng.choice(present))
+        mutate(self.files, rng)
+        self._write_files()
+
+    def start_at(self, number: int) -> None:
+        """Skip to round `number`: the source as rounds 1 to number - 1 left it (their local
+        changes replayed without syncing), both targets converged to it. A violation usually
+        needs only the few rounds before it: `--from` replays them in seconds, not minutes."""
+        self.files = files_before(self.seed, number)
+        self._write_files()
+        for side in self.sides:
+            self._sync(side, "overwrite")
+
+    def _write_files(self) -> None:
         for path in list(self._on_disk()):
             if path not in self.files and path != "hfsync.toml":
                 (self.repo / path).unlink()
@@ -300,6 +303,33 @@ class Soak:
             for path in conflicts:
                 if not any(tree.get(path) == before.get(path) for tree in backups):
                     self.violation(number, f"{side.kind}: no backup holds the edit of {path!r}")
+
+
+def mutate(files: dict[str, bytes], rng: random.Random) -> None:
+    """A round's local changes: 0-3 adds, edits, deletes or renames among NAMES."""
+    for _ in range(rng.randint(0, 3)):
+        present = [n for n in NAMES if n in files]
+        absent = [n for n in NAMES if n not in files]
+        op = rng.choice(["add", "edit", "delete", "rename"])
+        if op == "add" and absent:
+            files[rng.choice(absent)] = _content(rng)
+        elif op == "edit" and present:
+            files[rng.choice(present)] = _content(rng)
+        elif op == "delete" and len(present) > 1:
+            del files[rng.choice(present)]
+        elif op == "rename" and present and absent:
+            files[rng.choice(absent)] = files.pop(rng.choice(present))
+
+
+def files_before(seed: int, number: int) -> dict[str, bytes]:
+    """The source's files when round `number` of seed `seed` starts: each earlier round's local
+    changes depend only on its own random stream (its first draw picks the side)."""
+    files = {**START, **OUT_OF_SCOPE_LOCAL}
+    for earlier in range(1, number):
+        rng = random.Random(f"{seed}-{earlier}")
+        rng.choice(SIDE_KINDS)
+        mutate(files, rng)
+    return files
 
 
 def _content(rng: random.Random) -> bytes:

@@ -23,8 +23,9 @@ ISOLATION = {
 }
 
 
-def soak_session(root: Path, seed: int, rounds: int, every: int = 0) -> Report:
-    """Run `rounds` soak rounds from `seed` under `root`; the report (violations included)."""
+def soak_session(root: Path, seed: int, rounds: int, every: int = 0, start: int = 1) -> Report:
+    """Run soak rounds `start` to `rounds` of `seed` under `root`; the report (violations
+    included). From a `start` after 1, the rounds before it are skipped (see Soak.start_at)."""
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
     (home / ".gitconfig").write_text("")
@@ -41,11 +42,13 @@ def soak_session(root: Path, seed: int, rounds: int, every: int = 0) -> Report:
             HubSide(hub=hub, api=api),
             GitSide(bare=root / "target.git", clone=root / "second-client"),
         )
-        start = time.monotonic()
-        for number in range(1, rounds + 1):
+        if start > 1:
+            soak.start_at(start)
+        began = time.monotonic()
+        for number in range(start, rounds + 1):
             soak.round(number)
             if every and number % every == 0:
-                rate = number / (time.monotonic() - start)
+                rate = (number - start + 1) / (time.monotonic() - began)
                 print(
                     f"[{number}/{rounds}, {rate:.2f} rounds/s] {soak.report.summary()}", flush=True
                 )

@@ -28,3 +28,28 @@ def test_soak_long(tmp_path: Path) -> None:
     report = soak_session(tmp_path, seed=seed, rounds=rounds, every=50)
     print(report.summary())
     assert not report.violations, "\n".join(report.violations)
+
+
+def _source_files(root: Path) -> dict[str, bytes]:
+    import subprocess
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(
+            ["git", *args], cwd=root / "source", capture_output=True, check=True
+        ).stdout
+
+    paths = [p for p in git("ls-tree", "-r", "-z", "--name-only", "HEAD").decode().split("\0") if p]
+    return {p: git("cat-file", "blob", f"HEAD:{p}") for p in paths if p != "hfsync.toml"}
+
+
+def test_soak_from_a_later_round_starts_from_the_source_earlier_rounds_left(tmp_path: Path) -> None:
+    from tests.soak.runner import files_before
+
+    report = soak_session(tmp_path / "all", seed=7, rounds=3)
+    assert report.rounds == 3
+    assert _source_files(tmp_path / "all") == files_before(7, 4)
+
+    report = soak_session(tmp_path / "late", seed=7, rounds=5, start=4)
+    assert report.rounds == 2
+    assert not report.violations, "\n".join(report.violations)
+    assert _source_files(tmp_path / "late") == files_before(7, 6)
