@@ -1,10 +1,12 @@
-"""A remote edit the source took in (the same deletion, the same bytes) in a run that had nothing
-to write stays resolved when the source changes the path again.
+"""A remote edit the source took in (the same deletion, the same bytes), seen by a run that had
+nothing to write, stays resolved when the source changes the path again.
 
 Found by the soak (seed 901, round 361): the remote and the source both deleted
 `data/#hash.txt`, the sync had nothing to do (no hfsync commit, so the base still held the file),
 then the source added the path again: the plan called it "deleted on the remote since hfsync last
-wrote it", `skip` left the new file out and `abort` refused the sync.
+wrote it", `skip` left the new file out and `abort` refused the sync. Only an agreement a run saw
+counts (seed 913, round 83: the source deleted and re-added the file between two runs while the
+remote deleted it: a conflict).
 """
 
 from __future__ import annotations
@@ -136,6 +138,20 @@ def test_a_remote_deletion_the_source_never_took_in_is_still_a_conflict(
     remote.edit(NAME, None)
     write_files(repo, {NAME: "edited here while it was deleted there\n"})
     commit_all(repo, "edit")
+    code, out = run(repo)
+    assert code == 3, out
+    assert NAME in out
+    assert NAME not in remote.files()
+
+
+def test_a_deletion_on_both_sides_no_run_saw_is_still_a_conflict(make_repo, remote: Remote) -> None:
+    repo = make_repo({"hfsync.toml": remote.config, "app/main.py": "x = 1\n", NAME: "first\n"})
+    assert run(repo)[0] == 0
+    git(repo, "rm", "-q", "--", NAME)
+    commit_all(repo, "delete")
+    write_files(repo, {NAME: "added again\n"})
+    commit_all(repo, "add again")
+    remote.edit(NAME, None)  # deleted there after it was deleted here: not taken in
     code, out = run(repo)
     assert code == 3, out
     assert NAME in out

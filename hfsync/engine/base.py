@@ -52,7 +52,7 @@ class Recovery:
     base: Base | None
     notes: tuple[str, ...] = ()
     rewritten: bool = False
-    source: str | None = None  # what the base was synced from (a commit sha, "worktree", ...)
+    pointer: BasePointer | None = None  # the cached pointer it came from (saved for `head`)
 
 
 def recover_base(target: Target, head: str | None) -> Recovery:
@@ -70,7 +70,16 @@ def recover_base(target: Target, head: str | None) -> Recovery:
             return Recovery(None, (*pointer.notes, REWRITTEN), rewritten=True)
         return Recovery(None, pointer.notes)
     tree = target.remote.tree(pointer.base_commit)
-    return Recovery(derive_base(tree, record, target.scope), pointer.notes, source=record.source)
+    base = derive_base(tree, record, target.scope)
+    if pointer.settled:
+        entries = dict(base.entries)
+        for path, oid in pointer.settled.items():
+            if oid is None:
+                entries.pop(path, None)
+            else:
+                entries[path] = oid
+        base = Base(entries=entries, known=base.known)
+    return Recovery(base, pointer.notes, pointer=pointer)
 
 
 def _record(pointer: BasePointer) -> SyncRecord | None:
@@ -92,8 +101,15 @@ def _find_base_commit(target: Target, head: str, cached: BasePointer | None) -> 
     for commit in target.remote.iter_commits(head):
         if cached is not None and commit.id == cached.head:
             notes = (notes + list(cached.notes))[: _NOTED + 1]
+            # The commits since are not hfsync's: what was found in sync stays settled (a path
+            # they changed again differs from its settled version: a remote edit).
             return BasePointer(
-                head, cached.base_commit, cached.base_message, tuple(notes), seen_before=seen
+                head,
+                cached.base_commit,
+                cached.base_message,
+                tuple(notes),
+                seen_before=seen,
+                settled=cached.settled,
             )
         try:
             record = parse_record(commit.message)

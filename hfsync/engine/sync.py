@@ -27,11 +27,11 @@ from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, 
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
-from hfsync.engine.history import settle_taken_in_history
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.links import keep_links
 from hfsync.engine.patches import settle_brought_in
+from hfsync.engine.settled import remember_settled
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
 from hfsync.remotes import Change, Remote
@@ -161,7 +161,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         recovery.notes,
         recovery.rewritten,
     )
-    plan = settle_taken_in_history(target, source, plan, recovery.source)
+    remember_settled(target, recovery, local, tree)
     plan = settle_brought_in(target, source, plan)
     plan = plan_without_ignored(target, source, local, tree, plan)
     return Snapshot(head=head, plan=plan, tree=tree)

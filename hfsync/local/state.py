@@ -1,7 +1,8 @@
 """Local state per target, in the git directory: a cache, never the truth.
 
 It remembers, for the last head seen, which commit carries the base, so that a run whose remote
-has not moved recovers the base without walking the history. Versioned, written atomically,
+has not moved recovers the base without walking the history; and the paths a run found in sync
+although the base says otherwise (see `BasePointer.settled`). Versioned, written atomically,
 ignored when missing or corrupt.
 """
 
@@ -12,9 +13,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfsync.core.errors import TemporaryError
@@ -37,6 +38,12 @@ class BasePointer:
     # This target was synced before (a base was found or written once): with no base reachable
     # now, its history was rewritten, and that is no first sync.
     seen_before: bool = False
+    # Paths a run found in sync (source == remote) where the remote no longer held what the base
+    # says: path -> the remote's version then (None: absent). The source took that remote edit
+    # in, so it is the path's base until the next hfsync commit records one (its tree holds
+    # these versions). Without it, a remote edit matched by the source in a run with nothing to
+    # write came back as a conflict when the source changed the path again.
+    settled: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def state_dir(git_dir: Path) -> Path:
@@ -97,8 +104,14 @@ class TargetState:
             if not all(isinstance(note, str) for note in notes):
                 return None
             seen = data.get("seen_before", False) is True or data["base_commit"] is not None
+            settled = data.get("settled", {})
+            if not all(
+                isinstance(path, str) and (oid is None or isinstance(oid, str))
+                for path, oid in settled.items()
+            ):
+                return None
             return BasePointer(
-                data["head"], data["base_commit"], data["base_message"], tuple(notes), seen
+                data["head"], data["base_commit"], data["base_message"], tuple(notes), seen, settled
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -112,6 +125,7 @@ class TargetState:
             "base_message": pointer.base_message,
             "notes": list(pointer.notes),
             "seen_before": pointer.seen_before,
+            "settled": dict(pointer.settled),
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
         try:
