@@ -24,6 +24,7 @@ from hfsync.core.errors import HfsyncError
 
 if TYPE_CHECKING:
     from hfsync.config.model import Config, NotifyConfig, TargetConfig
+    from hfsync.core.meter import Meter
     from hfsync.core.plan import Plan
     from hfsync.daemons.monitor import Monitor
     from hfsync.daemons.webhook import WebhookReceiver
@@ -169,6 +170,7 @@ def run(
             click.echo(f"source: {source_line}")
         with Progress(quiet=quiet or as_json) as progress:
             shown: set[str] = set()
+            meter = None if quiet or as_json else progress.count
 
             def before_write(target: Target, source: Source, plan: Plan) -> None:
                 progress.done()
@@ -214,7 +216,7 @@ def run(
             run_targets(
                 chosen,
                 lambda target: _open_target(repo_root, config, target),
-                lambda target: _read_source(repo_root, target, source_rev),
+                lambda target: _read_source(repo_root, target, source_rev, meter),
                 options,
                 wait=wait,
                 on_start=started,
@@ -770,10 +772,12 @@ def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Tar
     return [open_target(t, s, repo_root, directory) for t, s in zip(chosen, scopes, strict=True)]
 
 
-def _read_source(repo_root: Path, target: Target, rev: str | None) -> Source:
+def _read_source(
+    repo_root: Path, target: Target, rev: str | None, meter: Meter | None = None
+) -> Source:
     from hfsync.local.source import read_source
 
-    return read_source(repo_root, rev, target.scope.includes)
+    return read_source(repo_root, rev, target.scope.includes, meter)
 
 
 def _source_rev(rev: str | None, worktree: bool) -> str | None:

@@ -15,7 +15,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,19 +83,31 @@ class HashIndex:
         # No lock needed to read: writers replace the file atomically.
         return cls(directory, _read_entries(directory / INDEX_NAME))
 
+    def needs_read(self, path: str, st: os.stat_result, *, sha256: bool) -> bool:
+        """Whether `hash_file` would read the file (its entry is missing, stale or racy)."""
+        old = self._entries.get(path)
+        return old is None or not old.fresh_for(st) or (old.sha256 is None and sha256)
+
     def hash_file(
-        self, path: str, file: str | Path, st: os.stat_result, *, sha256: bool
+        self,
+        path: str,
+        file: str | Path,
+        st: os.stat_result,
+        *,
+        sha256: bool,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> tuple[FileHashes, bool]:
         """The hashes of `file` (stored under repository path `path`, with stat `st`).
 
         Returns the entry and whether the file was read. The file is read only when its stat key
         changed, its entry is racy, or `sha256` is asked and not yet known; it is then read once,
-        in chunks. When its content turns out unchanged (same xxh3), a known SHA-256 is kept.
+        in chunks (`on_bytes` hears each chunk's size). When its content turns out unchanged
+        (same xxh3), a known SHA-256 is kept.
         """
         old = self._entries.get(path)
         if old is not None and old.fresh_for(st) and (old.sha256 is not None or not sha256):
             return old, False
-        new = _hash_file(path, file, sha256=sha256)
+        new = _hash_file(path, file, sha256=sha256, on_bytes=on_bytes)
         if new.sha256 is None and old is not None and (old.xxh3, old.size) == (new.xxh3, new.size):
             new = new._replace(sha256=old.sha256)
         self._entries[path] = new
@@ -126,7 +138,9 @@ class HashIndex:
         self._changed.clear()
 
 
-def _hash_file(path: str, file: str | Path, *, sha256: bool) -> FileHashes:
+def _hash_file(
+    path: str, file: str | Path, *, sha256: bool, on_bytes: Callable[[int], None] | None = None
+) -> FileHashes:
     """Read `file` once, computing xxh3-128, the git blob SHA-1 and (if asked) SHA-256."""
     for _ in range(_READ_ATTEMPTS):
         started_ns = time.time_ns()
@@ -143,6 +157,8 @@ def _hash_file(path: str, file: str | Path, *, sha256: bool) -> FileHashes:
                 sha1.update(chunk)
                 if sha2 is not None:
                     sha2.update(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
             after = os.fstat(stream.fileno())
         unchanged = (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
         if unchanged and size == before.st_size:

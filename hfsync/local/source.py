@@ -34,6 +34,8 @@ from hfsync.local.unreadable import check_name, unreadable_dirs_error, unreadabl
 if TYPE_CHECKING:
     from git.cmd import Git
 
+    from hfsync.core.meter import Meter, Task
+
 WORKTREE = "worktree"
 _MODE_GITLINK = "160000"
 _REGULAR_MODES = ("100644", "100755")
@@ -80,18 +82,21 @@ def list_paths(repo_root: Path, rev: str | None) -> list[str]:
     return [path for path in sorted(_worktree_listing(git)) if _on_disk(f"{root}/{path}")]
 
 
-def read_source(repo_root: Path, rev: str | None, include: Callable[[str], bool]) -> Source:
+def read_source(
+    repo_root: Path, rev: str | None, include: Callable[[str], bool], meter: Meter | None = None
+) -> Source:
     """The snapshot of commit `rev`, or of the working tree when `rev` is None.
 
     `include` (the target's scope) is applied to the listing before any file is read. A commit is
     read from git's object database alone: sizes and blob ids come from `git ls-tree`. In the
     working tree, files git knows clean (and does not filter) take their blob id from git's index;
-    the others go through the hash index, which reads only files whose stat changed.
+    the others go through the hash index, which reads only files whose stat changed; `meter`
+    counts those reads, when there are any.
     """
     git = _git(repo_root)
     if rev is not None:
         return _read_commit(repo_root, git, _resolve_commit(git, repo_root, rev), include)
-    return _read_worktree(repo_root, git, include)
+    return _read_worktree(repo_root, git, include, meter)
 
 
 class Source:
@@ -226,7 +231,9 @@ class Source:
         return digest.hexdigest()
 
 
-def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) -> Source:
+def _read_worktree(
+    repo_root: Path, git: Git, include: Callable[[str], bool], meter: Meter | None
+) -> Source:
 
     listing = _worktree_listing(git)
     in_scope = sorted(path for path in listing if include(path))
@@ -264,34 +271,69 @@ def _read_worktree(repo_root: Path, git: Git, include: Callable[[str], bool]) ->
     clean = _clean_in_git_index(repo_root, git, listing, [p for p in stats if p not in link_files])
 
     index = HashIndex.load(git_dir(repo_root))
+    task = None
+    if meter is not None:
+        task = _hashing_task(
+            meter, index, stats, clean, lambda path: str(link_files.get(path) or f"{root}/{path}")
+        )
+    on_bytes = None if task is None else task.advance
     files: dict[str, LocalFile] = {}
     reads = 0
-    for path, kept in stats.items():
-        if path in clean:
-            if isinstance(kept, os.stat_result):  # (a stat result is a tuple too)
-                size, mode = kept.st_size, _file_mode(kept)
-            else:
-                size, mode = kept
-            files[path] = LocalFile(path, size, clean[path], mode=mode)
-            continue
-        disk = link_files.get(path) or f"{root}/{path}"
-        try:
-            # git's index has a blob id, but not for these bytes: stat again for the hash index.
-            st = kept if isinstance(kept, os.stat_result) else os.lstat(disk)
-            hashes, was_read = index.hash_file(path, disk, st, sha256=False)
-        except FileNotFoundError:
-            continue  # deleted since it was listed: absent from this snapshot
-        except PermissionError as exc:
-            raise unreadable_file_error(path, exc) from None
-        reads += was_read
-        files[path] = LocalFile(
-            path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st), link_texts.get(path)
-        )
+    try:
+        for path, kept in stats.items():
+            if path in clean:
+                if isinstance(kept, os.stat_result):  # (a stat result is a tuple too)
+                    size, mode = kept.st_size, _file_mode(kept)
+                else:
+                    size, mode = kept
+                files[path] = LocalFile(path, size, clean[path], mode=mode)
+                continue
+            disk = link_files.get(path) or f"{root}/{path}"
+            try:
+                # git's index has a blob id, but not for these bytes: stat again for the index.
+                st = kept if isinstance(kept, os.stat_result) else os.lstat(disk)
+                hashes, was_read = index.hash_file(path, disk, st, sha256=False, on_bytes=on_bytes)
+            except FileNotFoundError:
+                continue  # deleted since it was listed: absent from this snapshot
+            except PermissionError as exc:
+                raise unreadable_file_error(path, exc) from None
+            reads += was_read
+            if task is not None and was_read:
+                task.advance(files=1)
+            files[path] = LocalFile(
+                path, hashes.size, hashes.sha1, hashes.sha256, _file_mode(st), link_texts.get(path)
+            )
+    finally:
+        if task is not None:
+            task.close()
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
     index.save(existing)
     source = Source(repo_root, None, files, index=index, link_files=link_files, existing=existing)
     source.files_read = reads
     return source
+
+
+def _hashing_task(
+    meter: Meter,
+    index: HashIndex,
+    stats: dict[str, os.stat_result | tuple[int, str]],
+    clean: dict[str, str],
+    disk: Callable[[str], str],
+) -> Task | None:
+    """A counted task for the files the hash index will read; None when it reads none.
+
+    Only files git does not know clean are looked at (few, on a no-change run)."""
+    to_read = []
+    for path, kept in stats.items():
+        if path in clean:
+            continue
+        try:
+            st = kept if isinstance(kept, os.stat_result) else os.lstat(disk(path))
+        except OSError:
+            continue  # gone or unreadable: the hashing loop reports it
+        if index.needs_read(path, st, sha256=False):
+            to_read.append(st.st_size)
+    return meter("hashing", len(to_read), sum(to_read)) if to_read else None
 
 
 def _worktree_listing(git: Git) -> dict[str, str | None]:

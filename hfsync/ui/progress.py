@@ -2,7 +2,9 @@
 
 A phase is announced on a line of its own before it starts ("planning space me/demo"). While it
 lasts, a terminal shows a spinner with the elapsed time (rich, redrawn in place); anything else
-(a CI log, a pipe) gets a plain line every `interval` seconds and never a `\\r` frame.
+(a CI log, a pipe) gets a plain line every `interval` seconds and never a `\\r` frame. Counted
+work within a phase (`count`: files and bytes hashed) shows in the same place: files and bytes
+done of the total, and the rate.
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ import sys
 import threading
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.live import Live
+    from rich.spinner import Spinner
 
 
 class Progress:
@@ -28,17 +35,24 @@ class Progress:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        self._status: object | None = None
+        self._status: Live | None = None  # the terminal's live line
+        self._spinner: Spinner | None = None
+        self._task: Counted | None = None
+        self._drawn = 0.0  # when the terminal line was last redrawn for counted work
 
     def __enter__(self) -> Progress:
         if self.quiet:
             return self
         if self.terminal:
             from rich.console import Console
+            from rich.live import Live
+            from rich.spinner import Spinner
 
-            status = Console(stderr=True).status("", spinner="dots")
-            status.start()
-            self._status = status
+            self._spinner = Spinner("dots", text="", style="status.spinner")
+            console = Console(stderr=True)
+            live = Live(self._spinner, console=console, transient=True, refresh_per_second=12.5)
+            live.start()
+            self._status = live
         self._ticker = threading.Thread(target=self._tick, name="hfsync-progress", daemon=True)
         self._ticker.start()
         return self
@@ -53,7 +67,7 @@ class Progress:
         if self._ticker is not None:
             self._ticker.join()
         if self._status is not None:
-            self._status.stop()  # type: ignore[attr-defined]
+            self._status.stop()
 
     @property
     def phase(self) -> str | None:
@@ -72,8 +86,8 @@ class Progress:
         if self._status is not None:
             from rich.markup import escape
 
-            self._status.console.print(escape(message), highlight=False)  # type: ignore[attr-defined]
-            self._status.update(escape(message))  # type: ignore[attr-defined]
+            self._status.console.print(escape(message), highlight=False)
+            self._show(escape(message))
         else:
             click.echo(message, err=True)
 
@@ -82,19 +96,95 @@ class Progress:
         with self._lock:
             self._phase = None
 
+    def count(self, what: str, files: int, size: int) -> Counted:
+        """Count a piece of work within the current phase (a `Meter`, see core/meter.py)."""
+        task = Counted(self, what, files, size)
+        with self._lock:
+            self._task = task
+        self._draw(force=True)
+        return task
+
+    def _ended(self, task: Counted) -> None:
+        with self._lock:
+            if self._task is task:
+                self._task = None
+        self._draw(force=True)
+
+    def _line(self) -> str | None:
+        """What the phase is doing now: 'phase: hashing 3/10 files, ... (4 s)'."""
+        with self._lock:
+            phase, since, task = self._phase, self._since, self._task
+        if phase is None:
+            return None
+        counted = f": {task.describe()}" if task is not None else ""
+        return f"{phase}{counted} ({time.monotonic() - since:.0f} s)"
+
+    def _draw(self, *, force: bool = False) -> None:
+        """Redraw the terminal line (at most 10 times a second unless `force`d)."""
+        if self._status is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._drawn < 0.1:
+            return
+        self._drawn = now
+        line = self._line()
+        if line is not None:
+            from rich.markup import escape
+
+            self._show(escape(line))
+
+    def _show(self, text: str) -> None:
+        """The live line's new text, drawn now."""
+        if self._status is not None and self._spinner is not None:
+            self._spinner.update(text=text)
+            self._status.refresh()
+
     def _tick(self) -> None:
         while not self._stop.wait(1.0 if self._status is not None else self.interval):
             with self._lock:
                 phase, since = self._phase, self._since
             if phase is None:
                 continue
-            elapsed = time.monotonic() - since
             if self._status is not None:
-                from rich.markup import escape
+                self._draw(force=True)
+            elif time.monotonic() - since >= self.interval:
+                click.echo(f"... {self._line()}", err=True)
 
-                self._status.update(f"{escape(phase)} ({elapsed:.0f} s)")  # type: ignore[attr-defined]
-            elif elapsed >= self.interval:
-                click.echo(f"... {phase} ({elapsed:.0f} s)", err=True)
+
+class Counted:
+    """Files and bytes done of a counted piece of work (a `Task`, see core/meter.py)."""
+
+    def __init__(self, progress: Progress, what: str, files: int, size: int) -> None:
+        self._progress = progress
+        self._lock = threading.Lock()
+        self.what, self.files, self.size = what, files, size
+        self.files_done = self.bytes_done = 0
+        self._started = time.monotonic()
+
+    def advance(self, size: int = 0, files: int = 0) -> None:
+        with self._lock:
+            self.bytes_done += size
+            self.files_done += files
+        self._progress._draw()
+
+    def close(self) -> None:
+        self._progress._ended(self)
+
+    def describe(self) -> str:
+        """'hashing 1,200/3,000 files, 52.0 MB/120.0 MB, 30.0 MB/s'."""
+        with self._lock:
+            files, done = self.files_done, self.bytes_done
+        elapsed = time.monotonic() - self._started
+        rate = f", {_size(done / elapsed)}/s" if elapsed >= 0.5 and done else ""
+        return f"{self.what} {files:,}/{self.files:,} files, {_size(done)}/{_size(self.size)}{rate}"
+
+
+def _size(size: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
 
 
 def _interval_from_env() -> float:

@@ -1,0 +1,122 @@
+"""Counted progress: the bytes the hash index really reads, shown as files and bytes on a
+terminal, never as `\\r` frames when piped, and nothing counted when nothing is read."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from hfsync.local.source import read_source
+from tests.helpers_git import hfsync
+
+GIT_TARGET = '[[targets]]\nname = "git"\nurl = "{url}"\n'
+
+
+class Recorder:
+    """A meter that keeps every task's totals and what was advanced."""
+
+    def __init__(self) -> None:
+        self.tasks: list[dict[str, object]] = []
+
+    def __call__(self, what: str, files: int, size: int) -> Recorder:
+        self.tasks.append({"what": what, "files": files, "size": size, "done": [0, 0]})
+        return self
+
+    def advance(self, size: int = 0, files: int = 0) -> None:
+        done = self.tasks[-1]["done"]
+        assert isinstance(done, list)
+        done[0] += size
+        done[1] += files
+
+    def close(self) -> None:
+        self.tasks[-1]["closed"] = True
+
+
+def untracked_repo(make_repo, tmp_path: Path, count: int, size: int) -> Path:
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "remote.git")], check=True)
+    repo = make_repo({"hfsync.toml": GIT_TARGET.format(url=tmp_path / "remote.git")})
+    for i in range(count):  # untracked: git knows no blob id, so the hash index reads them
+        folder = repo / "data" / str(i % 10)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i}.bin").write_bytes(bytes([i % 251]) * size)
+    return repo
+
+
+def test_the_hash_index_counts_the_bytes_it_reads_and_nothing_when_it_reads_nothing(
+    make_repo, tmp_path: Path
+) -> None:
+    repo = untracked_repo(make_repo, tmp_path, 30, 70_000)
+    meter = Recorder()
+    read_source(repo, None, lambda path: True, meter)
+    (task,) = meter.tasks
+    assert task == {
+        "what": "hashing",
+        "files": 30,
+        "size": 30 * 70_000,
+        "done": [30 * 70_000, 30],
+        "closed": True,
+    }
+    # Files the index knows (stat unchanged, not racy) are not read: no task at all.
+    for file in (repo / "data").rglob("*.bin"):
+        os.utime(file, ns=(1_000_000_000, 1_000_000_000))
+    read_source(repo, None, lambda path: True, Recorder())  # re-hashed once: new mtimes
+    again = Recorder()
+    read_source(repo, None, lambda path: True, again)
+    assert again.tasks == []
+
+
+def run_on_a_terminal(repo: Path, *args: str) -> str:
+    """Run the CLI with stdout and stderr on a pseudo-terminal; everything it drew."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hfsync", *args],
+        cwd=repo,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "200", "TERM": "xterm"},
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    assert proc.wait(timeout=120) == 0, out.decode(errors="replace")
+    os.close(master)
+    return out.decode(errors="replace")
+
+
+def test_a_terminal_shows_hashing_progress_with_files_and_bytes(make_repo, tmp_path: Path) -> None:
+    repo = untracked_repo(make_repo, tmp_path, 200, 50_000)
+    drawn = run_on_a_terminal(repo, "run", "--dry-run")
+    frames = re.findall(r"hashing ([\d,]+)/200 files, ([\d.]+ k?M?B)/10\.0 MB", drawn)
+    assert frames, drawn
+    assert "\r" in drawn  # redrawn in place
+    assert "git: dry run: nothing written" in drawn
+
+
+def test_piped_output_has_no_frames_and_no_hashing_rows(make_repo, tmp_path: Path) -> None:
+    repo = untracked_repo(make_repo, tmp_path, 200, 50_000)
+    done = hfsync(repo, "run", "--dry-run", env={"HFSYNC_PROGRESS_INTERVAL": "0.1"})
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stdout + done.stderr
+    # A reminder line, when hashing lasts long enough for one, is a plain line with the counts.
+    for line in done.stderr.splitlines():
+        if "hashing" in line:
+            assert re.fullmatch(
+                r"\.\.\. planning git .*: hashing [\d,]+/200 files, .* \(\d+ s\)", line
+            )
