@@ -108,6 +108,10 @@ def test_a_conflict_on_one_target_leaves_the_next_synced_and_reports_both(
     assert "<details>" in summary and "remote edit(s) on first: app.py" in summary
     assert "+print('edited on the remote')" in summary  # the remote edit's diff
     assert "::error title=hfsync::first: 1 remote edit(s)" in done.stdout
+    # The diff is the base -> remote patch `status --patch` gives (to `git apply --3way`).
+    patch = hfsync(repo, "status", "--patch", "--target", "first", "--rev", "HEAD")
+    assert patch.returncode == 0 and "diff --git a/app.py b/app.py" in patch.stdout
+    assert f"```diff\n{patch.stdout.rstrip()}\n```" in summary
 
 
 def test_a_remote_error_is_reported_with_its_fix_in_outputs_and_summary(
