@@ -248,8 +248,10 @@ def _read_worktree(
     stats: dict[str, os.stat_result | tuple[int, str]] = {}
     link_files: dict[str, Path] = {}
     link_texts: dict[str, str] = {}
+    check_names = not "".join(in_scope).isascii()  # ASCII names are valid UTF-8 already
     for path in in_scope:
-        check_name(path)
+        if check_names:
+            check_name(path)
         try:
             st = os.lstat(f"{root}/{path}")
         except (FileNotFoundError, NotADirectoryError):
