@@ -3,6 +3,7 @@ sizes, Space configuration, paths the Hub refuses. Nothing is written when one f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,35 @@ def test_a_space_readme_naming_a_missing_app_file_is_refused_by_check_and_run(
     assert hfsync(repo, "check", env=env).returncode == 0
     done = hfsync(repo, "run", env=env)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_whole_file_search_hides_no_secret_line() -> None:
+    """The secret scan skips a file in which no detector pattern matches the file's lines joined
+    by newlines. That hides nothing only while no pattern is anchored or looks around a match
+    (other than `(?!\\w)`): checked on every pattern. And a secret at the start, middle or end
+    of a line, whatever breaks the lines, is found on its line as a line-by-line scan finds it."""
+    from hfsync.validate import secrets
+
+    detectors = secrets._detectors()
+    for detector in detectors:
+        for regex in detector.denylist:
+            pattern = regex.pattern.replace("(?!\\w)", "").replace("(?:", "").replace("[^", "")
+            assert not regex.flags & re.DOTALL, regex.pattern
+            for risky in ("^", "$", "\\A", "\\Z", "(?"):
+                assert risky not in pattern, (
+                    f"{regex.pattern}: {risky} breaks the whole-file search"
+                )
+
+    samples = [PLANTED, "AKIA" + "Q" * 16, "-----BEGIN RSA PRIVATE KEY-----", "AIza" + "x" * 35]
+    for break_ in ("\n", "\r\n", "\r", "\x0c", "\u2028"):
+        for secret in samples:
+            for line in (secret, f"key = '{secret}'", f"x {secret} y", f"{secret}."):
+                text = break_.join(["import os", line, "", "print(1)"]) + break_
+                found = list(secrets._scan("app.py", text, detectors))
+                by_lines = [
+                    number
+                    for number, one in enumerate(text.splitlines(), start=1)
+                    if any(next(iter(d.analyze_string(one)), None) is not None for d in detectors)
+                ]
+                assert [f.line for f in found] == by_lines == [2], (break_, line)
+    assert list(secrets._scan("app.py", "import os\nprint('hf_short')\n", detectors)) == []

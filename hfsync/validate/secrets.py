@@ -58,7 +58,10 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
 
 
 def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if not _may_hold_a_secret("\n".join(lines), detectors):
+        return
+    for number, line in enumerate(lines, start=1):
         for detector in detectors:
             if next(iter(detector.analyze_string(line)), None) is not None:
                 yield Finding(
@@ -70,6 +73,19 @@ def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
                     "variable or the Space's secrets",
                 )
                 break
+
+
+def _may_hold_a_secret(joined: str, detectors: list[Any]) -> bool:
+    """False only when no line of `joined` (the file's lines joined by newlines) can match.
+
+    Each detector reports a line when one of its `denylist` patterns matches it. None of the
+    patterns is anchored, none lets `.` or a negated class take a newline, and their
+    lookarounds test only word characters, to which a newline and the line's end are alike:
+    a match in a line is a match in the joined text. So one search of the whole file per
+    pattern rules most files out, instead of every detector on every line (at 10,000 files
+    that per-line scan was most of a first sync's time).
+    """
+    return any(regex.search(joined) for d in detectors for regex in d.denylist)
 
 
 def _detectors() -> list[Any]:
