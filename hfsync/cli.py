@@ -191,6 +191,7 @@ def run(
                 source_url=source_url(_head_sha(repo_root, source_rev), os.environ),
                 before_write=before_write,
                 progress=progress,
+                meter=meter,
             )
 
             def started(target: TargetConfig) -> None:

@@ -120,3 +120,54 @@ def test_piped_output_has_no_frames_and_no_hashing_rows(make_repo, tmp_path: Pat
             assert re.fullmatch(
                 r"\.\.\. planning git .*: hashing [\d,]+/200 files, .* \(\d+ s\)", line
             )
+
+
+def test_large_uploads_are_counted_batch_by_batch_as_the_hub_takes_them(
+    make_repo, hub, env, monkeypatch
+) -> None:
+    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.remotes import hub as hub_remote
+    from tests.conftest import open_first_target
+
+    monkeypatch.setattr(hub_remote, "UPLOAD_BATCH", 3 << 20)
+    big = {f"big/{i}.bin": bytes([i]) * (2 << 20) for i in range(3)}
+    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n", **big})
+    target = open_first_target(repo)
+    meter = Recorder()
+    source = read_source(repo, None, target.scope.includes)
+    before = hub.control.count("POST", "/preupload/")
+    result = run_sync(target, source, SyncOptions(meter=meter))
+    assert result.commit is not None
+    (task,) = meter.tasks
+    assert task == {
+        "what": "sent",
+        "files": 3,
+        "size": 3 * (2 << 20),
+        "done": [3 * (2 << 20), 3],
+        "closed": True,
+    }
+    assert hub.control.count("POST", "/preupload/") - before == 3  # one per batch of 3 MB
+    assert set(big) <= set(hub_remote_files(target))
+
+
+def hub_remote_files(target) -> list[str]:
+    head = target.remote.head()
+    return list(target.remote.tree(head)) if head else []
+
+
+def test_without_a_meter_or_under_the_batch_size_uploads_go_in_one_preupload(
+    make_repo, hub, env
+) -> None:
+    from hfsync.engine.sync import SyncOptions, run_sync
+    from tests.conftest import open_first_target
+
+    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    files = {"app.py": "print(1)\n", "big/0.bin": b"\1" * (2 << 20), "big/1.bin": b"\2" * (2 << 20)}
+    repo = make_repo({"hfsync.toml": config, **files})
+    target = open_first_target(repo)
+    meter = Recorder()
+    before = hub.control.count("POST", "/preupload/")
+    run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions(meter=meter))
+    assert meter.tasks == []  # 4 MB of large files: one batch, nothing to count batch by batch
+    assert hub.control.count("POST", "/preupload/") - before == 1

@@ -22,6 +22,7 @@ from hfsync.core.errors import (
     TemporaryError,
     TooManyDeletesError,
 )
+from hfsync.core.meter import Meter
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.scope import Scope
@@ -66,6 +67,7 @@ class SyncOptions:
     # Called with the plan after the plan checks and before any write; raises to stop the run.
     before_write: Callable[[Target, Source, Plan], None] | None = None
     progress: Callable[[str], None] = _quiet  # phases, one line each ("uploading 3 files, 2 MB")
+    meter: Meter | None = None  # counts large files' bytes as they are uploaded
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,9 @@ def _write(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
                 deletes=tuple(op.path for op in plan.deletes),
             )
-            proof = _proof(target, snap, change, target.remote.prepare(change, source))
+            proof = _proof(
+                target, snap, change, target.remote.prepare(change, source, options.meter)
+            )
             title, body = _message(target, source, plan, options, proof)
             written.sent = body
             try:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from hfsync.core.snapshot import LocalFile, RemoteFile
 
 if TYPE_CHECKING:
+    from hfsync.core.meter import Meter
     from hfsync.local.source import Source
 
 
@@ -60,9 +61,12 @@ class Remote(Protocol):
     def commit_info(self, commit: str) -> RemoteCommit:
         """One commit, with its parents."""
 
-    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+    def prepare(
+        self, change: Change, source: Source, meter: Meter | None = None
+    ) -> dict[str, RemoteFile]:
         """The entries the uploads of `change` will have in the remote's trees (the Hub decides
-        which files it stores as LFS), made ready so that `commit` sends them as they are."""
+        which files it stores as LFS), made ready so that `commit` sends them as they are.
+        `meter` counts file content uploaded here, before the commit (large files to the Hub)."""
 
     def commit(
         self, parent: str | None, change: Change, source: Source, title: str, body: str

@@ -24,6 +24,7 @@ from hfsync.remotes import Change, RemoteCommit, git_errors, retry
 if TYPE_CHECKING:
     from git import Git
 
+    from hfsync.core.meter import Meter
     from hfsync.local.source import Source
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -168,7 +169,10 @@ class GitRemote:
     def commit_info(self, commit: str) -> RemoteCommit:
         return _log_entry(self._run("log", "-1", "--format=%H%n%P%n%B", commit))
 
-    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+    def prepare(
+        self, change: Change, source: Source, meter: Meter | None = None
+    ) -> dict[str, RemoteFile]:
+        """Nothing is sent before the push (so nothing to count): the blobs are git's own."""
         return {path: RemoteFile(local.sha1, local.size) for path, local in change.uploads}
 
     def read_file(self, commit: str, path: str) -> bytes:

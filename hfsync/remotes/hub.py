@@ -30,11 +30,13 @@ from hfsync.remotes.hub_limits import CommitLimits, split_change
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
+    from hfsync.core.meter import Meter
     from hfsync.local.source import Source
 
 T = TypeVar("T")
 PATHS_INFO_CHUNK = 500
 INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the bytes checked
+UPLOAD_BATCH = 64 << 20  # with progress shown, large files go up in batches of about this size
 TREE_CACHE_VERSION = 2
 TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}")
@@ -230,9 +232,15 @@ class HubRemote:
         parents = (second.id,) if second is not None else ()
         return RemoteCommit(id=first.id, message=first.message, parents=parents)
 
-    def prepare(self, change: Change, source: Source) -> dict[str, RemoteFile]:
+    def prepare(
+        self, change: Change, source: Source, meter: Meter | None = None
+    ) -> dict[str, RemoteFile]:
         """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
-        content now); `commit` then sends these same operations."""
+        content now); `commit` then sends these same operations.
+
+        With a `meter` and more than UPLOAD_BATCH bytes of large files, they are uploaded in
+        batches of about that size, each counted once the Hub has it (one preupload and one
+        Xet session per batch); otherwise in one go."""
         # A commit's blobs are read by one git process, not one per upload.
         in_git = [
             local.path for _, local in change.uploads if source.local_file_path(local.path) is None
@@ -242,24 +250,21 @@ class HubRemote:
             path: _addition(path, local, source, blobs.get(local.path))
             for path, local in change.uploads
         }
-        operations = [addition for addition, _ in prepared.values()]
-        if operations:
-            try:
-                self._call(
-                    lambda: self.api.preupload_lfs_files(
-                        self.repo_id,
-                        additions=operations,
-                        repo_type=self.repo_type,
-                        revision=self.branch,
-                    ),
-                    "preupload",
-                )
-            except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise RemoteError(
-                    f"uploading file content to {self.where} through Xet failed: {reason}; "
-                    "nothing was committed"
-                ) from exc
+        sizes = {path: local.size for path, local in change.uploads}
+        batches = _upload_batches(sizes) if meter is not None else [list(sizes)]
+        large = [size for size in sizes.values() if size > INLINE_SIZE]
+        task = None
+        if meter is not None and len(batches) > 1:
+            task = meter("sent", len(large), sum(large))
+        try:
+            for batch in batches:
+                self._preupload([prepared[path][0] for path in batch])
+                if task is not None:
+                    done = [sizes[path] for path in batch if sizes[path] > INLINE_SIZE]
+                    task.advance(sum(done), len(done))
+        finally:
+            if task is not None:
+                task.close()
         self._prepared = {(path, local.sha1): prepared[path] for path, local in change.uploads}
         entries = {}
         for path, local in change.uploads:
@@ -271,6 +276,26 @@ class HubRemote:
             else:
                 entries[path] = RemoteFile(local.sha1, local.size)
         return entries
+
+    def _preupload(self, operations: list[Any]) -> None:
+        if not operations:
+            return
+        try:
+            self._call(
+                lambda: self.api.preupload_lfs_files(
+                    self.repo_id,
+                    additions=operations,
+                    repo_type=self.repo_type,
+                    revision=self.branch,
+                ),
+                "preupload",
+            )
+        except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RemoteError(
+                f"uploading file content to {self.where} through Xet failed: {reason}; "
+                "nothing was committed"
+            ) from exc
 
     def read_file(self, commit: str, path: str) -> bytes:
         local = self._call(
@@ -572,6 +597,22 @@ class HubRemote:
         saved = sorted(self._trees.glob("*.json"), key=_mtime, reverse=True)
         for old in saved[TREES_KEPT:]:
             old.unlink(missing_ok=True)
+
+
+def _upload_batches(sizes: dict[str, int]) -> list[list[str]]:
+    """The uploads in batches holding about UPLOAD_BATCH bytes of large files each (the small
+    ones, sent inline with the commit, ride in the first); one batch when they all fit."""
+    batches: list[list[str]] = [[path for path, size in sizes.items() if size <= INLINE_SIZE]]
+    filled = 0
+    for path, size in sizes.items():
+        if size <= INLINE_SIZE:
+            continue
+        if filled and filled + size > UPLOAD_BATCH:
+            batches.append([])
+            filled = 0
+        batches[-1].append(path)
+        filled += size
+    return batches
 
 
 def _addition(
