@@ -308,7 +308,7 @@ def _annotate(outcomes: list[TargetOutcome]) -> None:
         return
     for outcome in outcomes:
         if outcome.error is not None:
-            click.echo(error_annotation(redact(f"{outcome.name}: {outcome.error}")))
+            click.echo(error_annotation(redact(f"{outcome.name}: {outcome.error}")), err=True)
 
 
 @cli.command()
@@ -826,7 +826,7 @@ def _report_error(message: str) -> None:
     message = redact(message)
     click.echo(f"hfsync: error: {message}", err=True)
     if in_github_actions():
-        click.echo(error_annotation(message))
+        click.echo(error_annotation(message), err=True)
 
 
 def _show_warnings() -> None:

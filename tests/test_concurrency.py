@@ -61,4 +61,7 @@ def test_two_runs_at_once_both_succeed_and_commit_once(
         assert "nothing to do" in other, (round_, outcomes)
         assert int(git(target, "rev-list", "--count", "main")) == commits_before + 1
     heads = git(target, "for-each-ref", "--format=%(objectname)", "refs/heads/hfsync-backup-*")
-    assert len(heads.split()) == len(set(heads.split())), "two backups of one head"
+    if setting == "one checkout":  # the run lock orders them: the second reuses the backup
+        assert len(heads.split()) == len(set(heads.split())), "two backups of one head"
+    # Two machines share no lock: both may list the branches before either backs the head up,
+    # and each make one (retention counts them once: test_retention_counts_distinct_heads).

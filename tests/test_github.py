@@ -107,7 +107,7 @@ def test_a_conflict_on_one_target_leaves_the_next_synced_and_reports_both(
     assert "| second | synced |" in summary
     assert "<details>" in summary and "remote edit(s) on first: app.py" in summary
     assert "+print('edited on the remote')" in summary  # the remote edit's diff
-    assert "::error title=hfsync::first: 1 remote edit(s)" in done.stdout
+    assert "::error title=hfsync::first: 1 remote edit(s)" in done.stderr
     # The diff is the base -> remote patch `status --patch` gives (to `git apply --3way`).
     patch = hfsync(repo, "status", "--patch", "--target", "first", "--rev", "HEAD")
     assert patch.returncode == 0 and "diff --git a/app.py b/app.py" in patch.stdout
@@ -131,6 +131,11 @@ def test_a_remote_error_is_reported_with_its_fix_in_outputs_and_summary(
     assert "### hfsync failed" in summary and "| space | error (exit 4) |" in summary
     assert "#### space: error (exit 4)" in summary
     assert "create = true" in summary  # the fix is in the summary, not only in the log
+    # With --json, stdout is the JSON document alone; annotations go with the errors, on stderr.
+    done = hfsync(repo, "run", "--json", env=env)
+    assert done.returncode == 4
+    assert json.loads(done.stdout)["targets"][0]["target"] == "space"
+    assert "::error title=hfsync::space: no git repository at " in done.stderr
 
 
 def test_a_config_error_still_writes_a_summary_and_an_annotation(make_repo, tmp_path: Path) -> None:
@@ -139,8 +144,9 @@ def test_a_config_error_still_writes_a_summary_and_an_annotation(make_repo, tmp_
     env = actions_env(tmp_path, repo)
     done = hfsync(repo, "run", "--config", str(tmp_path / "bad.toml"), env=env)
     assert done.returncode == 2
-    assert done.stdout.startswith("::error title=hfsync::")
-    assert "exactly one of 'repo'" in done.stdout
+    annotation = next(line for line in done.stderr.splitlines() if line.startswith("::error"))
+    assert annotation.startswith("::error title=hfsync::")
+    assert "exactly one of 'repo'" in annotation
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
     assert "### hfsync failed" in summary and "exactly one of 'repo'" in summary
 

@@ -351,8 +351,11 @@ def ensure_backup(
     """The name of an hfsync backup branch at `head` (an existing one, else a new one), and the
     remote's branches with it.
 
-    One backup per head: retries, failed runs and two runs at once never multiply them. When
-    another run creates the same name first, its branch is taken as ours if it points at `head`.
+    One backup per head: retries, failed runs and two runs at once on one checkout (the run
+    lock orders them) never multiply them. When another run creates the same name first, its
+    branch is taken as ours if it points at `head`. Two machines at once may each make one (no
+    lock is shared, and listing again after every backup would cost each sync a request);
+    retention counts such copies once.
     """
     if head is None:
         return None, {}
