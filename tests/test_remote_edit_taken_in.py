@@ -156,3 +156,18 @@ def test_a_deletion_on_both_sides_no_run_saw_is_still_a_conflict(make_repo, remo
     assert code == 3, out
     assert NAME in out
     assert NAME not in remote.files()
+
+
+def test_an_agreement_seen_with_the_working_tree_does_not_settle_a_commit_run(
+    make_repo, remote: Remote
+) -> None:
+    repo = make_repo({"hfsync.toml": remote.config, "app/main.py": "x = 1\n", NAME: "first\n"})
+    assert run(repo)[0] == 0
+    remote.edit(NAME, b"remote edit\n")
+    write_files(repo, {NAME: b"remote edit\n"})  # brought in, not committed
+    status = hfsync(repo, "status", "--worktree")
+    assert status.returncode == 0, status.stdout + status.stderr
+    git(repo, "checkout", "--", NAME)  # and dropped again
+    code, out = run(repo)  # HEAD never held the remote's edit
+    assert code == 3, out
+    assert remote.files()[NAME] == b"remote edit\n"

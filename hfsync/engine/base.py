@@ -71,14 +71,6 @@ def recover_base(target: Target, head: str | None) -> Recovery:
         return Recovery(None, pointer.notes)
     tree = target.remote.tree(pointer.base_commit)
     base = derive_base(tree, record, target.scope)
-    if pointer.settled:
-        entries = dict(base.entries)
-        for path, oid in pointer.settled.items():
-            if oid is None:
-                entries.pop(path, None)
-            else:
-                entries[path] = oid
-        base = Base(entries=entries, known=base.known)
     return Recovery(base, pointer.notes, pointer=pointer)
 
 

@@ -10,31 +10,62 @@ the remote's version at that moment, and that version is their base from then on
 change is an upload, a later remote change is still a remote edit.
 
 Only an agreement a run saw counts: the source deleting a file, then adding it again, while the
-remote deleted it too, with no run in between, is a conflict. A checkout without this state (a
-fresh CI runner) has not seen the agreement and plans by the recorded base: a conflict, as before.
+remote deleted it too, with no run in between, is a conflict. And only for a source that went
+through that agreement: one seen with commit C holds for a commit descending from C (or a working
+tree whose HEAD does); one seen with the working tree holds for working tree runs only (`run
+--rev` of a commit that never held the remote's version must not overwrite it). A checkout
+without this state (a fresh CI runner) has not seen the agreement and plans by the recorded base:
+a conflict, as before.
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from hfsync.core.plan import Base
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
+from hfsync.local.source import WORKTREE
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from hfsync.engine.base import Recovery
     from hfsync.engine.sync import Target
+    from hfsync.local.source import Source
+
+
+def with_settled(recovery: Recovery, source: Source) -> Base | None:
+    """The recovered base, with what was settled for a source this one went through."""
+    base, pointer = recovery.base, recovery.pointer
+    if base is None or pointer is None or not pointer.settled:
+        return base
+    entries = dict(base.entries)
+    held: dict[str, bool] = {}  # per source an agreement was seen with: does this one hold it?
+    for path, (oid, seen_with) in pointer.settled.items():
+        if seen_with not in held:
+            held[seen_with] = _went_through(source, seen_with)
+        if not held[seen_with]:
+            continue
+        if oid is None:
+            entries.pop(path, None)
+        else:
+            entries[path] = oid
+    return Base(entries=entries, known=base.known)
 
 
 def remember_settled(
     target: Target,
     recovery: Recovery,
+    base: Base | None,
     local: Mapping[str, LocalFile],
     tree: Mapping[str, RemoteFile],
+    source: Source,
 ) -> None:
-    """Save the paths in sync whose base (with what is settled already) differs from the remote."""
-    base, pointer = recovery.base, recovery.pointer
+    """Save the paths in sync whose base (`base`: with what is settled) differs from the remote."""
+    pointer = recovery.pointer
     if base is None or pointer is None:
         return
     entries, includes = base.entries, target.scope.includes_remote
@@ -52,4 +83,31 @@ def remember_settled(
         if path not in tree and path not in local and includes(path):
             found[path] = None  # deleted on both sides
     if found:
-        target.state.save(replace(pointer, settled={**pointer.settled, **found}))
+        seen = {path: (oid, source.label) for path, oid in found.items()}
+        target.state.save(replace(pointer, settled={**pointer.settled, **seen}))
+
+
+def _went_through(source: Source, seen_with: str) -> bool:
+    """Whether `source` is, or comes after, the source an agreement was seen with."""
+    if seen_with == WORKTREE:
+        return source.commit is None
+    if source.commit == seen_with:
+        return True
+    now = source.commit or _head(source.repo_root)
+    return now is not None and _is_ancestor(source.repo_root, seen_with, now)
+
+
+def _head(repo: Path) -> str | None:
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD")
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
+    if older.startswith("-"):  # from the local state file: never an option
+        return False
+    return _git(repo, "merge-base", "--is-ancestor", older, newer).returncode == 0
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    # git from PATH, as everywhere in hfsync; an argument list, no shell.
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True)  # noqa: S603, S607

@@ -32,7 +32,7 @@ from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.links import keep_links
 from hfsync.engine.patches import settle_brought_in
-from hfsync.engine.settled import remember_settled
+from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
 from hfsync.remotes import Change, Remote
@@ -153,17 +153,18 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
     recovery = recover_base(target, head)
+    base = with_settled(recovery, source)
     plan = make_plan(
         local,
         tree,
-        recovery.base,
+        base,
         target.scope.includes_remote,
         head,
         policy,
         recovery.notes,
         recovery.rewritten,
     )
-    remember_settled(target, recovery, local, tree)
+    remember_settled(target, recovery, base, local, tree, source)
     plan = settle_brought_in(target, source, plan)
     plan = plan_without_ignored(target, source, local, tree, plan)
     return Snapshot(head=head, plan=plan, tree=tree)

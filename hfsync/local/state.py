@@ -39,11 +39,9 @@ class BasePointer:
     # now, its history was rewritten, and that is no first sync.
     seen_before: bool = False
     # Paths a run found in sync (source == remote) where the remote no longer held what the base
-    # says: path -> the remote's version then (None: absent). The source took that remote edit
-    # in, so it is the path's base until the next hfsync commit records one (its tree holds
-    # these versions). Without it, a remote edit matched by the source in a run with nothing to
-    # write came back as a conflict when the source changed the path again.
-    settled: Mapping[str, str | None] = field(default_factory=dict)
+    # says: path -> (the remote's version then, None: absent; the source it agreed with: a
+    # commit sha or "worktree"). See engine/settled.py.
+    settled: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
 
 
 def state_dir(git_dir: Path) -> Path:
@@ -104,10 +102,14 @@ class TargetState:
             if not all(isinstance(note, str) for note in notes):
                 return None
             seen = data.get("seen_before", False) is True or data["base_commit"] is not None
-            settled = data.get("settled", {})
+            settled = {
+                path: (oid, seen_with) for path, (oid, seen_with) in data.get("settled", {}).items()
+            }
             if not all(
-                isinstance(path, str) and (oid is None or isinstance(oid, str))
-                for path, oid in settled.items()
+                isinstance(path, str)
+                and (oid is None or isinstance(oid, str))
+                and isinstance(seen_with, str)
+                for path, (oid, seen_with) in settled.items()
             ):
                 return None
             return BasePointer(
@@ -125,7 +127,7 @@ class TargetState:
             "base_message": pointer.base_message,
             "notes": list(pointer.notes),
             "seen_before": pointer.seen_before,
-            "settled": dict(pointer.settled),
+            "settled": {path: list(value) for path, value in pointer.settled.items()},
         }
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
         try:
