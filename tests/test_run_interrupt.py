@@ -32,6 +32,12 @@ def backups(api: HfApi) -> dict[str, str]:
     }
 
 
+def _as_from_a_terminal() -> None:
+    """SIGINT as a terminal delivers it: a shell that runs the tests in the background leaves it
+    ignored, and an ignored signal stays ignored across exec (Python then sets no handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted_run(repo: Path, env: dict[str, str], when: Callable[[str], bool]) -> str:
     """Run `hfsync run` and send it SIGINT once `when(stderr so far)` holds; its stderr.
 
@@ -44,6 +50,7 @@ def interrupted_run(repo: Path, env: dict[str, str], when: Callable[[str], bool]
             stdout=subprocess.DEVNULL,
             stderr=err,
             env={**os.environ, **env},
+            preexec_fn=_as_from_a_terminal,
         )
         try:
             deadline = time.monotonic() + 60
