@@ -91,6 +91,19 @@ def hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[TestHub]:
 
 
 @pytest.fixture
+def demo_space(hub: TestHub) -> str:
+    """`user/demo`: a gradio Space on the test Hub, before its first sync."""
+    from huggingface_hub import HfApi
+
+    from hfsync.testing.hub.fixtures import WRITE_TOKEN
+
+    HfApi(endpoint=hub.url, token=WRITE_TOKEN).create_repo(
+        "user/demo", repo_type="space", space_sdk="gradio"
+    )
+    return "user/demo"
+
+
+@pytest.fixture
 def api(hub: TestHub) -> HfApi:
     from huggingface_hub import HfApi
 

@@ -12,11 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from huggingface_hub import HfApi
 
 from hfsync.remotes.space_logs import LogLimits, read_log_tail
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
-from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
+from hfsync.testing.hub.fixtures import WRITE_TOKEN
 from tests.helpers_git import hfsync
 
 SPACE = '[[targets]]\nname = "space"\nrepo = "user/demo"\n'
@@ -25,13 +24,7 @@ WHY = "".join(f"step {i}: pip install pkg{i}\n" for i in range(30)) + (
 )
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
-        HfApi(endpoint=hub.url, token=WRITE_TOKEN).create_repo(
-            "user/demo", repo_type="space", space_sdk="gradio"
-        )
-        yield hub
+pytestmark = pytest.mark.usefixtures("demo_space")  # user/demo, before its first sync
 
 
 def failed_run(make_repo, hub: TestHub, tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]

@@ -5,25 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from huggingface_hub import HfApi
 
 from hfsync.testing.hub import TestHub
-from hfsync.testing.hub.fixtures import OTHER_WRITE_TOKEN, WRITE_TOKEN, hub_with_client
+from hfsync.testing.hub.fixtures import OTHER_WRITE_TOKEN, WRITE_TOKEN
 from tests.helpers_git import hfsync, write_files
 
 SPACE = '[[targets]]\nname = "space"\nrepo = "user/demo"\n'
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[TestHub]:
-    with hub_with_client(tmp_path / "hub", tmp_path / "hf-home") as hub:
-        HfApi(endpoint=hub.url, token=WRITE_TOKEN).create_repo(
-            "user/demo", repo_type="space", space_sdk="gradio"
-        )
-        yield hub
+pytestmark = pytest.mark.usefixtures("demo_space")  # user/demo, before its first sync
 
 
 def error_line(stderr: str) -> str:
