@@ -160,3 +160,24 @@ def test_unusual_file_names(make_repo, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = git(remote, "ls-tree", "-r", "-z", "--name-only", "main").split("\0")
     assert names[0] not in listed and names[1] in listed
+
+
+def test_a_target_repository_inside_the_source_and_in_scope_is_refused(make_repo) -> None:
+    config = '[[targets]]\nname = "mirror"\nurl = "remote.git"\ncreate = true\n'
+    repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n"})
+
+    done = hfsync(repo, "run")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "hfsync: error: mirror: the target's repository remote.git/ is inside this repository and "
+        "in its paths, so every run would copy it into itself; move it outside the repository, "
+        "add it to .gitignore, or leave it out of 'paths'"
+    )
+    assert not (repo / "remote.git").exists()  # nothing was created
+    write_files(repo, {".gitignore": "/remote.git/\n"})
+    for _ in range(2):  # ignored by git: left out, and the second run has nothing to do
+        done = hfsync(repo, "run")
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing to do" in done.stdout
+    assert "remote.git/HEAD" not in git(repo / "remote.git", "ls-tree", "-r", "--name-only", "main")

@@ -31,6 +31,7 @@ from hfsync.engine.base import recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.links import keep_links
+from hfsync.engine.own_repository import refuse_syncing_itself
 from hfsync.engine.patches import settle_brought_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.source import Source
@@ -114,6 +115,7 @@ def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Pa
         from hfsync.remotes.git import GitRemote
 
         remote = GitRemote(repo_root, target.url, target.branch, target.name, target.create)
+        refuse_syncing_itself(scope, repo_root, remote.url)
         where = target.url
     else:
         from hfsync.remotes.hub import HubRemote
