@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from hfsync.core.errors import ConfigError
 from hfsync.core.scope import Scope
+from hfsync.local.gitcmd import run_git
 
 
 def refuse_syncing_itself(scope: Scope, repo_root: Path, url: str) -> None:
@@ -24,8 +24,7 @@ def refuse_syncing_itself(scope: Scope, repo_root: Path, url: str) -> None:
     probe = f"{inside}/HEAD"  # every git repository has one
     if inside == "." or not scope.includes(probe):
         return
-    command = ["git", "check-ignore", "-q", "--", probe]  # git from PATH, as everywhere
-    ignored = subprocess.run(command, cwd=root, capture_output=True)  # noqa: S603
+    ignored = run_git(root, "check-ignore", "-q", "--", probe)
     if ignored.returncode != 0:
         raise ConfigError(
             f"the target's repository {inside}/ is inside this repository and in its paths, so "

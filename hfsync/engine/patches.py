@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfsync.core.plan import Action, Operation, Plan
+from hfsync.local.gitcmd import git_output
 
 if TYPE_CHECKING:
     from hfsync.engine.sync import Target
@@ -48,7 +49,7 @@ def remote_patch(target: Target, source: Source, plan: Plan, created: bool = Tru
             old[local_path] = _write_blob(repo, before)
         if op.remote is not None:
             new[local_path] = _write_blob(repo, target.remote.read_file(plan.head, op.path))
-    return _git(
+    return git_output(
         repo, "diff", "--binary", "--full-index", "--no-renames",
         _write_tree(repo, old), _write_tree(repo, new),
     )  # fmt: skip
@@ -110,7 +111,7 @@ def _base_content(target: Target, source: Source, op: Operation) -> bytes | None
     repo = source.repo_root
     if len(op.base) == 40:  # a blob id: fetched from a git target, or synced from this repository
         try:
-            return _git(repo, "cat-file", "blob", op.base)
+            return git_output(repo, "cat-file", "blob", op.base)
         except subprocess.CalledProcessError:
             pass
     pointer = target.state.load()
@@ -163,7 +164,8 @@ def _holds(repo: Path, ours: bytes, base: bytes, theirs: bytes) -> bool:
 
 
 def _write_blob(repo: Path, data: bytes) -> str:
-    return _git(repo, "hash-object", "-w", "--no-filters", "--stdin", stdin=data).decode().strip()
+    oid = git_output(repo, "hash-object", "-w", "--no-filters", "--stdin", stdin=data)
+    return oid.decode().strip()
 
 
 def _write_tree(repo: Path, blobs: dict[str, str]) -> str:
@@ -171,20 +173,5 @@ def _write_tree(repo: Path, blobs: dict[str, str]) -> str:
         env = {**os.environ, "GIT_INDEX_FILE": os.path.join(tmp, "index")}
         listing = "".join(f"{_REGULAR} {oid}\t{path}\0" for path, oid in blobs.items())
         data = listing.encode("utf-8", "surrogateescape")
-        _git(repo, "update-index", "--add", "-z", "--index-info", stdin=data, env=env)
-        return _git(repo, "write-tree", env=env).decode().strip()
-
-
-def _git(
-    repo: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
-) -> bytes:
-    # git from PATH, as everywhere in hfsync; arguments are oids and options, never a shell.
-    done = subprocess.run(  # noqa: S603
-        ["git", *args],  # noqa: S607
-        cwd=repo,
-        input=stdin,
-        capture_output=True,
-        env=env,
-        check=True,
-    )
-    return done.stdout
+        git_output(repo, "update-index", "--add", "-z", "--index-info", stdin=data, env=env)
+        return git_output(repo, "write-tree", env=env).decode().strip()

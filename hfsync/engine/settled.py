@@ -20,13 +20,13 @@ a conflict, as before.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from hfsync.core.plan import Base
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
+from hfsync.local.gitcmd import run_git
 from hfsync.local.source import WORKTREE
 
 if TYPE_CHECKING:
@@ -98,16 +98,11 @@ def _went_through(source: Source, seen_with: str) -> bool:
 
 
 def _head(repo: Path) -> str | None:
-    done = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD")
+    done = run_git(repo, "rev-parse", "--verify", "--quiet", "HEAD")
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
 def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
     if older.startswith("-"):  # from the local state file: never an option
         return False
-    return _git(repo, "merge-base", "--is-ancestor", older, newer).returncode == 0
-
-
-def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # git from PATH, as everywhere in hfsync; an argument list, no shell.
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True)  # noqa: S603, S607
+    return run_git(repo, "merge-base", "--is-ancestor", older, newer).returncode == 0

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, LocalFile
+from hfsync.local.gitcmd import git_output
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.symlinks import (
     MODE_LINK,
@@ -398,8 +399,13 @@ def _converted_by_git(repo_root: Path, git: Git, paths: list[str]) -> set[str]:
     # --all names only the attributes a path has (set, unset or valued): with few attributes in
     # the repository the answer is short, and much quicker to produce and parse than asking for
     # each attribute of each path.
-    out = _git_input(
-        repo_root, ["check-attr", "-z", "--stdin", "--all"], os.fsencode("\0".join(paths) + "\0")
+    out = git_output(
+        repo_root,
+        "check-attr",
+        "-z",
+        "--stdin",
+        "--all",
+        stdin=os.fsencode("\0".join(paths) + "\0"),
     )
     fields = os.fsdecode(out).split("\0")
     attributes: dict[str, dict[str, str]] = {}
@@ -473,7 +479,9 @@ def _cat_blobs(repo_root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     wanted = sorted(shas)
     if not wanted:
         return {}
-    out = _git_input(repo_root, ["cat-file", "--batch"], "".join(f"{s}\n" for s in wanted).encode())
+    out = git_output(
+        repo_root, "cat-file", "--batch", stdin="".join(f"{s}\n" for s in wanted).encode()
+    )
     blobs: dict[str, bytes] = {}
     at = 0
     for sha1 in wanted:  # each answer is "<sha> blob <size>\n<content>\n", in request order
@@ -506,19 +514,6 @@ def _git(repo_root: Path) -> Git:
     import git
 
     return git.Git(repo_root)
-
-
-def _git_input(repo_root: Path, args: list[str], data: bytes) -> bytes:
-    """Run `git args` in the repository with `data` on stdin; its stdout."""
-    # git from PATH, as GitPython runs it; an argument list, no shell.
-    done = subprocess.run(  # noqa: S603
-        ["git", *args],  # noqa: S607
-        cwd=repo_root,
-        input=data,
-        capture_output=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def _split_z(out: str) -> list[str]:

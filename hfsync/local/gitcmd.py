@@ -1,0 +1,30 @@
+"""git from PATH, run as a subprocess with an argument list (never a shell), for the plumbing
+GitPython does not wrap: stdin, a private index, exit codes as answers."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+
+def run_git(
+    repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """`git args` in `repo`, whatever its exit code (`env`: the whole environment, if given)."""
+    return subprocess.run(  # noqa: S603
+        ["git", *args],  # noqa: S607
+        cwd=repo,
+        input=stdin,
+        capture_output=True,
+        env=None if env is None else dict(env),
+    )
+
+
+def git_output(
+    repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """The stdout of `git args` in `repo`; `subprocess.CalledProcessError` when git fails."""
+    done = run_git(repo, *args, stdin=stdin, env=env)
+    done.check_returncode()
+    return done.stdout
