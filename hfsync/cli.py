@@ -147,6 +147,66 @@ def run(
     most severe of theirs. In GitHub Actions, also writes step outputs and a job summary.
     Ctrl-C stops the run (exit 130), saying whether the backup and the commit were written.
     """
+    source_rev = _source_rev(rev, worktree)
+    lookup = None
+    if source_rev is None and not wait and not in_ci() and "GITHUB_ACTIONS" not in os.environ:
+        from hfsync.engine.unchanged import begin
+
+        options = click.get_current_context().params
+        lookup = begin({**options, "config_path": _absolute(config_path)}, os.environ)
+        if lookup is not None and (answer := lookup.replay()) is not None:
+            if verbose:
+                click.echo("hfsync: nothing changed since the last run: its answer again", err=True)
+            click.echo(answer, nl=False)
+            return
+    from hfsync.engine.unchanged import stdout_kept
+
+    sources: list[Source] = []
+    with stdout_kept(lookup is not None) as printed:
+        config, outcomes, code = _sync_targets(
+            config_path,
+            target_name,
+            source_rev,
+            dry_run,
+            as_json,
+            on_conflict,
+            force,
+            prune,
+            wait,
+            commit_message,
+            verbose,
+            quiet,
+            sources,
+        )
+    if lookup is not None:
+        from hfsync.engine.unchanged import record
+
+        given = config_path is not None
+        record(lookup, config, given, outcomes, sources, "".join(printed), dry_run, code)
+    if code:
+        raise SystemExit(code)
+
+
+def _absolute(path: Path | None) -> str | None:
+    return None if path is None else str(path.absolute())
+
+
+def _sync_targets(
+    config_path: Path | None,
+    target_name: str | None,
+    source_rev: str | None,
+    dry_run: bool,
+    as_json: bool,
+    on_conflict: str | None,
+    force: bool,
+    prune: bool,
+    wait: bool,
+    commit_message: str | None,
+    verbose: bool,
+    quiet: bool,
+    sources: list[Source],
+) -> tuple[Config, list[TargetOutcome], int]:
+    """`run`'s work: sync each target, print what happened; (config, outcomes, exit code)."""
     from hfsync.engine.patches import remote_edit_diffs
     from hfsync.engine.runner import run_targets, severity
     from hfsync.engine.sync import SyncOptions
@@ -159,7 +219,6 @@ def run(
     # hfsync reports progress itself: the Hub client's own bars would write \r frames to logs.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     verbosity = 1 if verbose else (-1 if quiet else 0)
-    source_rev = _source_rev(rev, worktree)
     outcomes: list[TargetOutcome] = []
     source_line = "working tree" if source_rev is None else source_rev
     try:
@@ -217,7 +276,7 @@ def run(
             run_targets(
                 chosen,
                 lambda target: _open_target(repo_root, config, target),
-                lambda target: _read_source(repo_root, target, source_rev, meter),
+                lambda target: _kept(sources, _read_source(repo_root, target, source_rev, meter)),
                 options,
                 wait=wait,
                 on_start=started,
@@ -238,8 +297,12 @@ def run(
     if as_json:
         _print_json(_run_document(source_line, outcomes, code, None))
     _annotate(outcomes)
-    if code:
-        raise SystemExit(code)
+    return config, outcomes, code
+
+
+def _kept(sources: list[Source], source: Source) -> Source:
+    sources.append(source)
+    return source
 
 
 def _notify(

@@ -3,9 +3,18 @@ GitPython does not wrap: stdin, a private index, exit codes as answers."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+
+# git must never wait for a person: no terminal prompt, no credential-manager dialog, no ssh
+# passphrase or host-key question (each fails at once instead, and hfsync says what to do).
+NEVER_PROMPT = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GCM_INTERACTIVE": "never",
+    "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"),
+}
 
 
 def run_git(

@@ -80,7 +80,8 @@ def list_paths(repo_root: Path, rev: str | None) -> list[str]:
     if rev is not None:
         return sorted(_commit_tree(git, _resolve_commit(git, repo_root, rev))[0])
     root = str(repo_root)
-    return [path for path in sorted(_worktree_listing(git)) if _on_disk(f"{root}/{path}")]
+    listing, _ = _worktree_listing(git)
+    return [path for path in sorted(listing) if _on_disk(f"{root}/{path}")]
 
 
 def read_source(
@@ -116,6 +117,7 @@ class Source:
         index: HashIndex | None = None,
         link_files: dict[str, Path] | None = None,
         existing: frozenset[str] = frozenset(),
+        fingerprintable: bool = False,
     ) -> None:
         self.repo_root = repo_root
         self.commit = commit
@@ -124,6 +126,10 @@ class Source:
         self._index = index  # None for a commit
         self._link_files = link_files or {}  # symlink path -> the in-repository file it names
         self._existing = existing  # every path of the working tree, for pruning the index
+        # A working tree whose files in scope `local/fingerprint.py` vouches for: no symlink,
+        # no file git converts, no entry git does not check (assume-unchanged, skip-worktree,
+        # conflicted, not a regular file).
+        self.fingerprintable = fingerprintable
 
     @property
     def label(self) -> str:
@@ -236,7 +242,7 @@ def _read_worktree(
     repo_root: Path, git: Git, include: Callable[[str], bool], meter: Meter | None
 ) -> Source:
 
-    listing = _worktree_listing(git)
+    listing, unchecked = _worktree_listing(git)
     in_scope = sorted(path for path in listing if include(path))
     repo_real = Path(os.path.realpath(repo_root))
 
@@ -271,7 +277,9 @@ def _read_worktree(
             stats[path] = (st.st_size, _file_mode(st))
         else:
             stats[path] = st
-    clean = _clean_in_git_index(repo_root, git, listing, [p for p in stats if p not in link_files])
+    clean, converted = _clean_in_git_index(
+        repo_root, git, listing, [p for p in stats if p not in link_files]
+    )
 
     index = HashIndex.load(git_dir(repo_root))
     task = None
@@ -311,7 +319,16 @@ def _read_worktree(
             task.close()
     existing = frozenset(listing.keys() - (set(in_scope) - stats.keys()))
     index.save(existing)
-    source = Source(repo_root, None, files, index=index, link_files=link_files, existing=existing)
+    fingerprintable = not (link_files or converted or unchecked.intersection(in_scope))
+    source = Source(
+        repo_root,
+        None,
+        files,
+        index=index,
+        link_files=link_files,
+        existing=existing,
+        fingerprintable=fingerprintable,
+    )
     source.files_read = reads
     return source
 
@@ -339,8 +356,9 @@ def _hashing_task(
     return meter("hashing", len(to_read), sum(to_read)) if to_read else None
 
 
-def _worktree_listing(git: Git) -> dict[str, str | None]:
-    """The tracked and the untracked, not ignored paths of the working tree.
+def _worktree_listing(git: Git) -> tuple[dict[str, str | None], set[str]]:
+    """The tracked and the untracked, not ignored paths of the working tree, and the tracked
+    paths whose index entry cannot be trusted.
 
     Each maps to its blob id in git's index when that can be trusted once `git ls-files -m` does
     not list the path: a regular file at stage 0, neither assume-unchanged nor skip-worktree
@@ -363,6 +381,7 @@ def _worktree_listing(git: Git) -> dict[str, str | None]:
         raise unreadable
     out = os.fsdecode(done.stdout)
     listing: dict[str, str | None] = {}
+    unchecked: set[str] = set()
     for record in _split_z(out):
         tag, rest = record[0], record[2:]
         if tag == "?":
@@ -374,21 +393,25 @@ def _worktree_listing(git: Git) -> dict[str, str | None]:
         if mode != _MODE_GITLINK:
             trusted = tag == "H" and stage == "0" and mode in _REGULAR_MODES
             listing[path] = sha1 if trusted else None
-    return listing
+            if not trusted:
+                unchecked.add(path)
+    return listing, unchecked
 
 
 def _clean_in_git_index(
     repo_root: Path, git: Git, listing: dict[str, str | None], regular: list[str]
-) -> dict[str, str]:
-    """Of these regular files, those whose bytes are their git index blob: path -> blob id."""
+) -> tuple[dict[str, str], bool]:
+    """Of these regular files, those whose bytes are their git index blob (path -> blob id), and
+    whether git converts any of the others it holds clean."""
     candidates = {path: sha1 for path in regular if (sha1 := listing[path]) is not None}
     if not candidates:
-        return {}
+        return {}, False
     for path in _split_z(git.ls_files("-z", "-m")):
         candidates.pop(path, None)
-    for path in _converted_by_git(repo_root, git, list(candidates)):
+    converted = _converted_by_git(repo_root, git, list(candidates))
+    for path in converted:
         del candidates[path]
-    return candidates
+    return candidates, bool(converted)
 
 
 def _converted_by_git(repo_root: Path, git: Git, paths: list[str]) -> set[str]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +21,6 @@ from hfsync.core.errors import TemporaryError
 VERSION = 1
 LOCK_NAME = "run.lock"
 LOCK_WAIT_S = 600.0  # a run waits this long for another run on the same checkout
-log = logging.getLogger("hfsync.state")
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,11 @@ def run_lock(git_dir: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[bool]:
         lock.acquire(timeout=0)
     except Timeout:
         waited = True
-        log.warning("waiting for another hfsync run on this checkout to finish")
+        import logging
+
+        logging.getLogger("hfsync.state").warning(
+            "waiting for another hfsync run on this checkout to finish"
+        )
         try:
             lock.acquire(timeout=wait_s)
         except Timeout:
@@ -129,6 +130,8 @@ class TargetState:
             "seen_before": pointer.seen_before,
             "settled": {path: list(value) for path, value in pointer.settled.items()},
         }
+        import tempfile  # here: `hfsync run`'s replay of an answer imports this module
+
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -19,6 +19,7 @@ from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, TemporaryError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, MODE_LINK, RemoteFile
+from hfsync.local.gitcmd import NEVER_PROMPT
 from hfsync.remotes import Change, RemoteCommit, git_errors, retry
 
 if TYPE_CHECKING:
@@ -383,13 +384,6 @@ class GitRemote:
         return out
 
 
-# git must never wait for a person: no terminal prompt, no credential-manager dialog, no ssh
-# passphrase or host-key question (each fails at once instead, and hfsync says what to do).
-NEVER_PROMPT = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GCM_INTERACTIVE": "never",
-    "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"),
-}
 _CREDENTIAL_SIGNS = (
     "terminal prompts disabled",
     "could not read Username",
