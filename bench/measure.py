@@ -6,7 +6,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,3 +58,14 @@ def repeat(runs: int, action: Callable[[], Sample]) -> tuple[dict[str, float], f
     """Run `action` `runs` times: the summary of its seconds, and its highest peak RSS."""
     samples = [action() for _ in range(runs)]
     return summary([s.seconds for s in samples]), max(s.rss_mb for s in samples)
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Print how long the block took to stderr (`bench: 12.3 s  git 50,000 files: no change`),
+    so that a slow run shows where its time goes."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"bench: {time.perf_counter() - started:6.1f} s  {name}", file=sys.stderr, flush=True)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.measure import Sample, repeat, run, summary
+from bench.measure import Sample, phase, repeat, run, summary
 from bench.repos import build_repo
 from bench.table import Row
 
@@ -32,8 +32,10 @@ def git_repo(work: Path, count: int, env: dict[str, str]) -> tuple[Path, float]:
     """
     root = work / f"git-{count}"
     repo = root / "repo"
-    build_repo(repo, count, extra={"hfsync.toml": GIT_CONFIG})
-    first = run([*HFSYNC, "run", "--rev", "HEAD"], repo, env)
+    with phase(f"git {count:,} files: build the repository"):
+        build_repo(repo, count, extra={"hfsync.toml": GIT_CONFIG})
+    with phase(f"git {count:,} files: first sync (--rev HEAD)"):
+        first = run([*HFSYNC, "run", "--rev", "HEAD"], repo, env)
     return repo, first.seconds
 
 
@@ -74,16 +76,14 @@ def rows(
     scale: list[Row] = []
     repos: dict[int, Path] = {}
     for count in sorted(set(sizes) | {table_size}):
-        started = time.perf_counter()
         repos[count], first_seconds = git_repo(work, count, env)
-        print(
-            f"  git {count} files: built and first sync in {time.perf_counter() - started:.1f} s",
-            file=sys.stderr,
-        )
-        times, rss = full_plan(repos[count], runs, env)
+        with phase(f"git {count:,} files: no change planned in full x{runs}"):
+            times, rss = full_plan(repos[count], runs, env)
         if count == table_size:
-            base = floor(repos[count], runs, env)
-            again, again_rss = no_change(repos[count], runs, env)
+            with phase(f"git {count:,} files: floor x{runs}"):
+                base = floor(repos[count], runs, env)
+            with phase(f"git {count:,} files: no change (remembered) x{runs}"):
+                again, again_rss = no_change(repos[count], runs, env)
             out.append(
                 Row(
                     f"no change, git target, `run --worktree --dry-run` ({count:,} files)",
@@ -106,7 +106,8 @@ def rows(
                     extra={"peak_rss_mb": rss},
                 )
             )
-            out.append(ci_cold(work, repos[count], count, runs, env))
+            with phase(f"git {count:,} files: CI cold x{runs}"):
+                out.append(ci_cold(work, repos[count], count, runs, env))
         if count in sizes:
             scale.append(
                 Row(
@@ -124,8 +125,10 @@ def rows(
                 )
             )
     smallest = repos[min(repos)]
-    out.append(watch_latency(smallest, env))
-    out.append(help_time(smallest, runs, env))
+    with phase("watch latency"):
+        out.append(watch_latency(smallest, env))
+    with phase("hfsync --help"):
+        out.append(help_time(smallest, runs, env))
     return out + scale
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.measure import Sample, run, summary
+from bench.measure import Sample, phase, run, summary
 from bench.repos import build_repo, small_paths
 from bench.table import Row
 
@@ -71,7 +71,8 @@ class Requests:
 def rows(work: Path, count: int, runs: int, first_runs: int, env: dict[str, str]) -> list[Row]:
     root = work / f"hub-{count}"
     repo = root / "repo"
-    build_repo(repo, count, extra={"hfsync.toml": hub_config("user/first-0")})
+    with phase(f"hub {count:,} files: build the repository"):
+        build_repo(repo, count, extra={"hfsync.toml": hub_config("user/first-0")})
     env = env | {
         "HF_TOKEN": TOKEN,
         "HF_HOME": str(root / "hf-home"),
@@ -104,35 +105,38 @@ def rows(work: Path, count: int, runs: int, first_runs: int, env: dict[str, str]
             config = root / f"first-{n}.toml"
             config.write_text(hub_config("user/first-0"))
             shutil.rmtree(repo / ".git" / "hfsync", ignore_errors=True)
-            if n == 0:  # on the Hubs the next rows use
-                ours.append(measured(mine, hfsync(config)))
-                theirs.append(measured(theirs_url, upload))
-            else:
-                ours.append(on_new_hub(root / f"ours-{n}", hfsync(config)))
-                theirs.append(on_new_hub(root / f"theirs-{n}", upload))
-            print(f"  hub {count} files: first sync {len(ours)}/{first_runs}", file=sys.stderr)
+            with phase(f"hub {count:,} files: first sync {len(ours) + 1}/{first_runs}, both"):
+                if n == 0:  # on the Hubs the next rows use
+                    ours.append(measured(mine, hfsync(config)))
+                    theirs.append(measured(theirs_url, upload))
+                else:
+                    ours.append(on_new_hub(root / f"ours-{n}", hfsync(config)))
+                    theirs.append(on_new_hub(root / f"theirs-{n}", upload))
         out.append(_row(f"first sync, Hub target ({count:,} files)", ours, theirs, 1.0))
         # No change: hfsync against upload_folder of the unchanged folder. hfsync's first
         # no-change run plans in full and is remembered (not measured); a user's next ones
         # give that answer again (engine/unchanged.py).
-        measured(mine, hfsync())
-        ours = [measured(mine, hfsync()) for _ in range(runs)]
-        theirs = [measured(theirs_url, upload) for _ in range(runs)]
+        with phase(f"hub {count:,} files: no change x{runs}, both"):
+            measured(mine, hfsync())
+            ours = [measured(mine, hfsync()) for _ in range(runs)]
+            theirs = [measured(theirs_url, upload) for _ in range(runs)]
         nochange = _row(f"no change, Hub target ({count:,} files)", ours, theirs, 30.0)
         out.append(nochange)
         # One changed file, changed again before each run.
         changed = repo / small_paths(count)[7]
         ours, theirs = [], []
-        for n in range(runs):
-            changed.write_text(f"changed {n}\n")
-            ours.append(measured(mine, hfsync()))
-            theirs.append(measured(theirs_url, upload))
+        with phase(f"hub {count:,} files: one changed file x{runs}, both"):
+            for n in range(runs):
+                changed.write_text(f"changed {n}\n")
+                ours.append(measured(mine, hfsync()))
+                theirs.append(measured(theirs_url, upload))
         out.append(_row(f"one changed file, Hub target ({count:,} files)", ours, theirs, 20.0))
         # No local cache: as a fresh CI runner with the same checkout.
         ours = []
-        for _ in range(runs):
-            shutil.rmtree(repo / ".git" / "hfsync", ignore_errors=True)
-            ours.append(measured(mine, hfsync()))
+        with phase(f"hub {count:,} files: no local cache x{runs}"):
+            for _ in range(runs):
+                shutil.rmtree(repo / ".git" / "hfsync", ignore_errors=True)
+                ours.append(measured(mine, hfsync()))
         listing = summary(
             [
                 float(

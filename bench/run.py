@@ -26,6 +26,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import rows_git, rows_hub
+from bench.measure import phase
 from bench.table import Row, markdown
 
 
@@ -108,10 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         print(f"bench: work folder {work}", file=sys.stderr)
-        rows += rows_git.rows(work, args.sizes, args.table_size, args.runs, env)
+        with phase("git rows"):
+            rows += rows_git.rows(work, args.sizes, args.table_size, args.runs, env)
         if args.hub_size:
-            rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
-        rows += xet_rows(work, env)
+            with phase("Hub rows"):
+                rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
+        with phase("Xet rows"):
+            rows += xet_rows(work, env)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -228,6 +228,21 @@ def test_first_run_creates_a_missing_repo_and_branch_and_says_so(
     assert hfsync(repo, "run", env=env).returncode == 0
 
 
+def test_a_new_repo_is_not_asked_again_for_its_default_branch(
+    make_repo, hub: TestHub, api: HfApi, env
+) -> None:
+    """A repo the run creates has its default branch `main`: no request creates it again (the
+    first sync made one more request than `upload_folder` for it), and the run does not claim
+    to have created it."""
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    done = hfsync(repo, "run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"created space {REPO}" in done.stdout and "created branch" not in done.stdout
+    assert hub.control.count("POST", "/branch/main$") == 0
+    files = {e.path for e in api.list_repo_tree(REPO, repo_type="space", revision="main")}
+    assert "app.py" in files
+
+
 def test_missing_branch_on_an_existing_repo_is_created_by_run_only(
     make_repo, hub: TestHub, api: HfApi, env
 ) -> None:

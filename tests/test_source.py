@@ -354,6 +354,39 @@ def test_read_bytes_refuses_a_file_changed_since_the_snapshot(repo: Path) -> Non
         source.read_bytes("a.txt")
 
 
+def test_bytes_kept_by_one_read_serve_the_next_and_are_the_checked_ones(repo: Path) -> None:
+    """The secret scan reads with keep=True and the upload reads again: each small file is read
+    from disk once, and the upload gets the bytes that were checked (and scanned), even if the
+    file is saved again in between. A file over KEEP_FILE_BYTES is not kept; nothing is kept
+    twice."""
+    from hfsync.local import source as source_module
+
+    write(repo, "big.bin", b"x" * (source_module.KEEP_FILE_BYTES + 1))
+    source = read_source(repo, None, everything)
+    start = source.files_read
+    scanned = dict(source.read_many(["a.txt", "src/b.py", "big.bin"], keep=True))
+    assert source.files_read == start + 3
+    write(repo, "a.txt", "saved again since the scan\n")
+
+    assert source.read_bytes("a.txt") == scanned["a.txt"] == b"alpha\n"
+    assert dict(source.read_many(["src/b.py"])) == {"src/b.py": b"print('b')\n"}
+    assert source.read_bytes("big.bin") == scanned["big.bin"]
+    assert source.files_read == start + 4  # only the big file was read again
+    with pytest.raises(SourceError, match=r"a\.txt changed while hfsync"):
+        source.read_bytes("a.txt")  # the kept bytes served one read
+
+
+def test_a_commits_blobs_kept_by_one_read_serve_the_next(repo: Path) -> None:
+    source = read_source(repo, "HEAD", everything)
+    assert dict(source.read_many(["a.txt"], keep=True)) == {"a.txt": b"alpha\n"}
+    assert source.files_read == 1
+
+    again = dict(source.read_many(["a.txt", "src/b.py"]))
+
+    assert again == {"a.txt": b"alpha\n", "src/b.py": b"print('b')\n"}
+    assert source.files_read == 2
+
+
 def test_fill_sha256_in_the_working_tree_is_cached(repo: Path) -> None:
     write(repo, "model.bin", b"\x00" * 5000)
     source = read_source(repo, None, everything)

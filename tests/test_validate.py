@@ -179,6 +179,7 @@ def test_the_whole_file_search_hides_no_secret_line() -> None:
     from hfsync.validate import secrets
 
     detectors = secrets._detectors()
+    sieve = secrets._sieve(detectors)
     for detector in detectors:
         for regex in detector.denylist:
             pattern = regex.pattern.replace("(?!\\w)", "").replace("(?:", "").replace("[^", "")
@@ -193,11 +194,11 @@ def test_the_whole_file_search_hides_no_secret_line() -> None:
         for secret in samples:
             for line in (secret, f"key = '{secret}'", f"x {secret} y", f"{secret}."):
                 text = break_.join(["import os", line, "", "print(1)"]) + break_
-                found = list(secrets._scan("app.py", text, detectors))
+                found = list(secrets._scan("app.py", text, detectors, sieve))
                 by_lines = [
                     number
                     for number, one in enumerate(text.splitlines(), start=1)
                     if any(next(iter(d.analyze_string(one)), None) is not None for d in detectors)
                 ]
                 assert [f.line for f in found] == by_lines == [2], (break_, line)
-    assert list(secrets._scan("app.py", "import os\nprint('hf_short')\n", detectors)) == []
+    assert list(secrets._scan("app.py", "import os\nprint('hf_short')\n", detectors, sieve)) == []

@@ -60,4 +60,9 @@ def _collision(path: str, files: set[str], folders: set[str]) -> str | None:
 
 
 def _slashes(path: str) -> list[int]:
-    return [at for at, char in enumerate(path) if char == "/"]
+    found = []
+    at = path.find("/")
+    while at >= 0:  # str.find, not a loop over every character: a plan has many paths
+        found.append(at)
+        at = path.find("/", at + 1)
+    return found

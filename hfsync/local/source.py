@@ -41,6 +41,10 @@ WORKTREE = "worktree"
 _MODE_GITLINK = "160000"
 _REGULAR_MODES = ("100644", "100755")
 _HASH_OBJECT_BATCH = 1000  # paths per `git hash-object` call, well under the argv limit
+# `read_many(keep=True)` keeps the bytes of files up to KEEP_FILE_BYTES, up to KEEP_BYTES in all,
+# for the next read of the same path (the secret scan's reads serve the upload that follows).
+KEEP_FILE_BYTES = 1 << 20
+KEEP_BYTES = 128 << 20
 _ATTRIBUTES = ("filter", "text", "eol", "ident", "working-tree-encoding")
 _AUTOCRLF_ON = ("true", "yes", "on", "1", "input")
 
@@ -105,7 +109,8 @@ class Source:
     """One snapshot of the local side, and access to the bytes behind it.
 
     `files` maps each in-scope path to its LocalFile; `files_read` counts how many files or blobs
-    this Source has read the content of (hashing, `fill_sha256`, `read_bytes`).
+    this Source has read the content of (hashing, `fill_sha256`, `read_bytes`; bytes kept from
+    an earlier read are not read again).
     """
 
     def __init__(
@@ -124,12 +129,17 @@ class Source:
         self.files = files
         self.files_read = 0
         self._index = index  # None for a commit
-        self._link_files = link_files or {}  # symlink path -> the in-repository file it names
+        # symlink path -> the in-repository file it names; plain strings, as `_disk_path` gives
+        # (pathlib would cost more than reading a small file)
+        self._link_files = {path: str(file) for path, file in (link_files or {}).items()}
         self._existing = existing  # every path of the working tree, for pruning the index
         # A working tree whose files in scope `local/fingerprint.py` vouches for: no symlink,
         # no file git converts, no entry git does not check (assume-unchanged, skip-worktree,
         # conflicted, not a regular file).
         self.fingerprintable = fingerprintable
+        self._root = str(repo_root)
+        self._kept: dict[str, bytes] = {}  # path -> its checked bytes, read once more
+        self._kept_size = 0
 
     @property
     def label(self) -> str:
@@ -139,29 +149,61 @@ class Source:
     def read_bytes(self, path: str) -> bytes:
         """The exact bytes to upload for `path` (a symlink gives its target's bytes)."""
         local = self.files[path]
+        kept = self._take_kept(path)
+        if kept is not None:
+            return kept
         self.files_read += 1
         if self._index is None:
             return _git(self.repo_root).cat_file(
                 "blob", local.sha1, stdout_as_string=False, strip_newline_in_stdout=False
             )
-        data = self._disk_path(path).read_bytes()
+        with open(self._disk_path(path), "rb") as handle:
+            data = handle.read()
         if git_blob_sha1(data) != local.sha1:
             raise _changed_error(path)
         return data
 
-    def read_many(self, paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    def read_many(self, paths: Iterable[str], *, keep: bool = False) -> Iterator[tuple[str, bytes]]:
         """(path, `read_bytes(path)`) for each path, in order. A commit's blobs come from one
         `git cat-file --batch` (one git process per file made a 50,000-file first sync or secret
-        scan of a commit take minutes); working tree files are read one at a time."""
+        scan of a commit take minutes); working tree files are read one at a time.
+
+        `keep`: the bytes of small files (KEEP_FILE_BYTES, up to KEEP_BYTES in all) are kept
+        for the next read of the same path, which takes them instead of reading again."""
         if self._index is not None:
             for path in paths:
-                yield path, self.read_bytes(path)
+                data = self.read_bytes(path)
+                if keep:
+                    self._keep(path, data)
+                yield path, data
             return
         wanted = list(paths)
-        blobs = _cat_blobs(self.repo_root, {self.files[path].sha1 for path in wanted})
+        kept = {path: self._kept.get(path) for path in wanted}
+        for path in kept:
+            self._take_kept(path)
+        shas = {self.files[path].sha1 for path, data in kept.items() if data is None}
+        blobs = _cat_blobs(self.repo_root, shas)
         for path in wanted:
-            self.files_read += 1
-            yield path, blobs[self.files[path].sha1]
+            earlier = kept[path]
+            if earlier is None:
+                self.files_read += 1
+            blob = blobs[self.files[path].sha1] if earlier is None else earlier
+            if keep:
+                self._keep(path, blob)
+            yield path, blob
+
+    def _keep(self, path: str, data: bytes) -> None:
+        if path in self._kept:
+            return
+        if len(data) <= KEEP_FILE_BYTES and self._kept_size + len(data) <= KEEP_BYTES:
+            self._kept[path] = data
+            self._kept_size += len(data)
+
+    def _take_kept(self, path: str) -> bytes | None:
+        data = self._kept.pop(path, None)
+        if data is not None:
+            self._kept_size -= len(data)
+        return data
 
     def fill_sha256(self, paths: Iterable[str]) -> None:
         """Compute the SHA-256 of these paths' bytes and store it in their LocalFile."""
@@ -203,7 +245,7 @@ class Source:
         pending = list(paths)
         for start in range(0, len(pending), _HASH_OBJECT_BATCH):
             batch = pending[start : start + _HASH_OBJECT_BATCH]
-            disk = [str(self._disk_path(path)) for path in batch]
+            disk = [self._disk_path(path) for path in batch]
             written = git.hash_object("-w", "--no-filters", "--", *disk).split("\n")
             for path, sha1 in zip(batch, written, strict=True):
                 if sha1 != self.files[path].sha1:
@@ -223,10 +265,10 @@ class Source:
         """The file on disk holding `path`'s bytes (to stream a big upload); None for a commit."""
         if path not in self.files:
             raise KeyError(path)
-        return None if self._index is None else self._disk_path(path)
+        return None if self._index is None else Path(self._disk_path(path))
 
-    def _disk_path(self, path: str) -> Path:
-        return self._link_files.get(path) or self.repo_root / path
+    def _disk_path(self, path: str) -> str:
+        return self._link_files.get(path) or f"{self._root}/{path}"
 
     def _blob_sha256(self, sha1: str) -> str:
         process = _git(self.repo_root).cat_file("blob", sha1, as_process=True)

@@ -145,6 +145,8 @@ class HubRemote:
 
     def create_missing(self) -> str | None:
         """Create the repo and/or branch `head` found missing; what was created, or None."""
+        from huggingface_hub import constants
+
         if self.missing is None:
             return None
         created = []
@@ -160,7 +162,11 @@ class HubRemote:
                 "create the repo",
             )
             created.append(f"created {self.where}")
-        if self.branch not in self.branches():
+            # A new repo has the default branch (asking for it again cost a request)
+            has_branch = self.branch == constants.DEFAULT_REVISION
+        else:
+            has_branch = self.branch in self.branches()
+        if not has_branch:
             try:
                 self._call(
                     lambda: self.api.create_branch(
@@ -242,9 +248,7 @@ class HubRemote:
         batches of about that size, each counted once the Hub has it (one preupload and one
         Xet session per batch); otherwise in one go."""
         # A commit's blobs are read by one git process, not one per upload.
-        in_git = [
-            local.path for _, local in change.uploads if source.local_file_path(local.path) is None
-        ]
+        in_git = [local.path for _, local in change.uploads] if source.commit is not None else []
         blobs = dict(source.read_many(in_git))
         prepared = {
             path: _addition(path, local, source, blobs.get(local.path))
@@ -620,26 +624,33 @@ def _addition(
 ) -> tuple[Any, LocalFile | None]:
     """The operation that uploads `local` to `path` (`blob`: its bytes, already read from git),
     and the file it is pinned to (None: sent from disk, its blob read back from the Hub)."""
-    from huggingface_hub import CommitOperationAdd
-
-    on_disk = source.local_file_path(local.path)
+    in_git = source.commit is not None
     content: str | bytes
     pinned: LocalFile | None = None
     if blob is not None:
         content, pinned = blob, local
-    elif on_disk is None or local.size <= INLINE_SIZE:
+    elif in_git or local.size <= INLINE_SIZE:
         # The bytes the plan hashed (read_bytes checks): what lands is then known.
         try:
             content, pinned = source.read_bytes(local.path), local
         except SourceError:
-            if on_disk is None:
+            if in_git:
                 raise
             # Saved again since the plan (under `watch`): sent as it is now, as before
             # pinning, and the Hub is asked what landed.
-            content = str(on_disk)
+            content = str(source.local_file_path(local.path))
     else:
-        content = str(on_disk)
-    return CommitOperationAdd(path_in_repo=path, path_or_fileobj=content), pinned
+        content = str(source.local_file_path(local.path))
+    return _commit_operation_add()(path_in_repo=path, path_or_fileobj=content), pinned
+
+
+@functools.cache
+def _commit_operation_add() -> Any:
+    """The client's CommitOperationAdd: imported once (`from huggingface_hub import` goes
+    through the package's lazy `__getattr__` each time, ~10 us, once per file uploaded)."""
+    from huggingface_hub import CommitOperationAdd
+
+    return CommitOperationAdd
 
 
 def _written_entries(

@@ -26,7 +26,7 @@ def check(target: Target, plan: Plan) -> list[Finding]:
             "rename it, or leave it out with the target's `exclude`",
         )
         for op in plan.uploads
-        if ".git" in PurePosixPath(op.path).parts
+        if ".git" in op.path and ".git" in PurePosixPath(op.path).parts  # pathlib only if needed
     ]
     if not plan.uploads:
         return found

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from hfsync.validate import Finding
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from hfsync.core.plan import Plan
     from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.validate.sieve import Sieve
 
 MAX_SCANNED_BYTES = 2_000_000
 # `.env`, `.env.local`, `.env.production` hold secrets; these suffixes are templates.
@@ -31,7 +31,7 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
     for op in plan.uploads:
         if op.local is None:
             continue
-        name = PurePosixPath(op.path).name
+        name = op.path.rpartition("/")[2]  # remote paths are '/'-separated, as git's
         if name.startswith(".env") and not name.endswith(_ENV_TEMPLATES):
             found.append(
                 Finding(
@@ -49,19 +49,27 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
     if not scanned:
         return found  # importing the detectors costs more than a whole no-change run's plan
     detectors = _detectors()
-    # A commit's blobs are read by one git process, not one per file.
-    contents = source.read_many(local for _, local in scanned)
+    sieve = _sieve(detectors)
+    # A commit's blobs are read by one git process, not one per file; small files' bytes are
+    # kept for the upload (read once, and what is sent is what was scanned).
+    contents = source.read_many((local for _, local in scanned), keep=True)
     for (path, _), (_, data) in zip(scanned, contents, strict=True):
         if b"\0" not in data[:8192]:
-            found.extend(_scan(path, data.decode("utf-8", errors="replace"), detectors))
+            found.extend(_scan(path, data.decode("utf-8", errors="replace"), detectors, sieve))
     return found
 
 
-def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
-    lines = text.splitlines()
-    if not _may_hold_a_secret("\n".join(lines), detectors):
+def _scan(path: str, text: str, detectors: list[Any], sieve: Sieve) -> Iterator[Finding]:
+    """The lines of `text` a detector reports (one of its `denylist` patterns matches the line).
+
+    The whole text is searched first (through the sieve, sieve.py): no pattern is anchored and
+    their lookarounds and `\\b` test only word characters, to which a line break and a line's
+    end are alike, so a match in a line is a match in the whole text. That search rules most
+    files out; every detector on every line of every file was most of a 10,000-file first sync.
+    """
+    if not sieve.matches(text):
         return
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         for detector in detectors:
             if next(iter(detector.analyze_string(line)), None) is not None:
                 yield Finding(
@@ -75,17 +83,10 @@ def _scan(path: str, text: str, detectors: list[Any]) -> Iterator[Finding]:
                 break
 
 
-def _may_hold_a_secret(joined: str, detectors: list[Any]) -> bool:
-    """False only when no line of `joined` (the file's lines joined by newlines) can match.
+def _sieve(detectors: list[Any]) -> Sieve:
+    from hfsync.validate.sieve import Sieve
 
-    Each detector reports a line when one of its `denylist` patterns matches it. None of the
-    patterns is anchored, none lets `.` or a negated class take a newline, and their
-    lookarounds test only word characters, to which a newline and the line's end are alike:
-    a match in a line is a match in the joined text. So one search of the whole file per
-    pattern rules most files out, instead of every detector on every line (at 10,000 files
-    that per-line scan was most of a first sync's time).
-    """
-    return any(regex.search(joined) for d in detectors for regex in d.denylist)
+    return Sieve([regex for detector in detectors for regex in detector.denylist])
 
 
 def _detectors() -> list[Any]:
