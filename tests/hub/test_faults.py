@@ -7,14 +7,35 @@ one or two failures to stay fast.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import httpx2
 import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
-from huggingface_hub.utils import get_session
+from huggingface_hub.utils import _http, get_session
 
 from hfsync.testing.hub import TestHub
+
+# The client as installed, read when this module is collected, before any test has run.
+_BACKOFFS = (_http.http_backoff, _http.http_stream_backoff)
+_SHIPPED_DEFAULTS = [dict(backoff.__kwdefaults__ or {}) for backoff in _BACKOFFS]
+
+
+@pytest.fixture(autouse=True)
+def client_as_shipped() -> Iterator[None]:
+    """These tests are about the client's own retries. An in-process hfsync run earlier in the
+    same worker turned them off for the whole process (`retry.configure_client`): put them
+    back, and hfsync's session factory with them, for each test (and leave them as found)."""
+    found = [dict(backoff.__kwdefaults__ or {}) for backoff in _BACKOFFS]
+    for backoff, defaults in zip(_BACKOFFS, _SHIPPED_DEFAULTS, strict=True):
+        backoff.__kwdefaults__ = dict(defaults)
+    factory = _http._GLOBAL_CLIENT_FACTORY
+    _http.set_client_factory(_http.default_client_factory)
+    yield
+    for backoff, defaults in zip(_BACKOFFS, found, strict=True):
+        backoff.__kwdefaults__ = defaults
+    _http.set_client_factory(factory)
 
 
 @pytest.fixture
