@@ -179,6 +179,34 @@ def test_a_hub_target_answers_again_after_one_request_and_sees_a_web_edit(
     assert out == full(repo, "--dry-run")
 
 
+def test_a_private_space_is_read_with_the_token_file_as_the_client_reads_it(
+    make_repo: Callable[..., Path], hub: TestHub, api: HfApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No HF_TOKEN: the token saved by `hf auth login` (HF_HOME/token) is sent, so a private
+    Space's head is read in one request too; without any token the read is refused and the
+    run plans in full (and fails as a full run does)."""
+    from hfsync.testing.hub.fixtures import WRITE_TOKEN
+
+    api.create_repo("user/private", repo_type="space", space_sdk="gradio", private=True)
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    token_file = Path(os.environ["HF_HOME"]) / "token"
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(WRITE_TOKEN + "\n")
+    config = '[[targets]]\nname = "space"\nrepo = "user/private"\n'
+    repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n"})
+    assert hfsync(repo, "run", "--worktree").returncode == 0
+    expected = full(repo)
+    run(repo)
+    hub.control.clear_log()
+    assert run(repo) == (True, expected)
+    assert len(hub.control.requests()) == 1
+    token_file.unlink()
+    done = hfsync(repo, "run", "--worktree", "-v")
+    assert done.returncode == 4
+    assert REPLAYED not in done.stderr
+    assert WRITE_TOKEN not in done.stdout + done.stderr
+
+
 def test_a_config_file_outside_the_repository_is_an_input(synced: Path) -> None:
     outside = synced.parent / "outside.toml"
     write(synced.parent, "outside.toml", CONFIG)

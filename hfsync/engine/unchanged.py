@@ -270,25 +270,9 @@ def _git_answer(probe: subprocess.Popen[bytes]) -> str | None:
 
 
 def _hub_head(head: Mapping[str, str]) -> str | None:
-    """The Hub target's head, read as a full run reads it; None on any failure (a full run
-    then says what it is)."""
-    from hfsync.core.errors import HfsyncError
-    from hfsync.remotes.hub import HubRemote
+    from hfsync.remotes.hub_head import quick_head
 
-    remote = HubRemote(
-        head["repo"],
-        head["repo_type"],
-        head["branch"],
-        create=False,
-        private=False,
-        space_sdk="gradio",
-        cache_dir=Path(os.devnull),
-        endpoint=head["endpoint"],
-    )
-    try:
-        return remote.head()
-    except HfsyncError:
-        return None
+    return quick_head(head["endpoint"], head["repo_type"], head["repo"], head["branch"], os.environ)
 
 
 def _inputs(config: Config, config_given: bool, root: Path) -> list[list[str]]:

@@ -12,7 +12,6 @@ import functools
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from functools import partial
@@ -25,6 +24,7 @@ from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, Sour
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes import Change, RemoteCommit, retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
+from hfsync.remotes.hub_head import COMMIT_ID, revision_url
 from hfsync.remotes.hub_limits import CommitLimits, split_change
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the b
 UPLOAD_BATCH = 64 << 20  # with progress shown, large files go up in batches of about this size
 TREE_CACHE_VERSION = 2
 TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
-_COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 log = logging.getLogger("hfsync.hub")
 
 
@@ -126,17 +125,14 @@ class HubRemote:
         making the client: a no-change run needs nothing else from the Hub."""
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-        url = (
-            f"{self.endpoint}/api/{self.repo_type}s/{quote(self.repo_id, safe='/')}/revision/"
-            f"{quote(self.branch, safe='')}"
-        )
+        url = revision_url(self.endpoint, self.repo_type, self.repo_id, self.branch)
         response = get_session().get(url, headers=build_hf_headers(token=self._token))
         hf_raise_for_status(response)
         try:
             sha = response.json().get("sha")
         except (ValueError, AttributeError):
             sha = ""
-        if sha is not None and not (isinstance(sha, str) and _COMMIT_ID.fullmatch(sha)):
+        if sha is not None and not (isinstance(sha, str) and COMMIT_ID.fullmatch(sha)):
             raise RemoteError(
                 f"the Hub's answer for the head of {self.description} is not a commit id; "
                 f"check HF_ENDPOINT ({self.endpoint})"
