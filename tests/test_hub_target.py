@@ -11,6 +11,7 @@ from huggingface_hub import CommitOperationAdd, HfApi
 from hfsync.core.errors import RemoteError, RemoteMovedError
 from hfsync.core.snapshot import LocalFile
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.local.hashindex import git_blob_sha1
 from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.hub import HubRemote
@@ -133,6 +134,29 @@ def test_the_head_of_a_branch_with_a_slash_is_read_by_its_encoded_name(
 
     assert target.remote.head() == first.commit
     assert [r.path for r in hub.control.requests()] == [f"/api/spaces/{REPO}/revision/dev%2Fx"]
+
+
+def test_many_uploads_are_preuploaded_in_concurrent_chunks_and_all_land(
+    make_repo, hub: TestHub, api: HfApi, env, monkeypatch
+) -> None:
+    """Over PREUPLOAD_CHUNK uploads, the preupload goes in chunks, two at a time: every file
+    still lands with its bytes, an LFS one as LFS, and no chunk is asked twice."""
+    from hfsync.remotes import hub as hub_module
+
+    monkeypatch.setattr(hub_module, "PREUPLOAD_CHUNK", 4)
+    files: dict[str, str | bytes] = {f"app/{i}.py": f"X = {i}\n" for i in range(17)}
+    repo = make_repo({"hfsync.toml": config(), **files, "app/model.bin": BIG})
+    hub.control.clear_log()
+
+    result = sync(repo)
+
+    assert result.commit is not None
+    assert hub.control.count("POST", "/preupload/") == 5  # 18 uploads in chunks of 4
+    listed = {e.path: e for e in api.list_repo_tree(REPO, repo_type="space", recursive=True)}
+    assert {path: listed[path].blob_id for path in files} == {
+        path: git_blob_sha1(str(text).encode()) for path, text in files.items()
+    }
+    assert listed["app/model.bin"].lfs is not None
 
 
 def test_a_file_saved_again_during_the_sync_still_syncs(

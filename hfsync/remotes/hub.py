@@ -37,6 +37,8 @@ T = TypeVar("T")
 PATHS_INFO_CHUNK = 500
 INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the bytes checked
 UPLOAD_BATCH = 64 << 20  # with progress shown, large files go up in batches of about this size
+PREUPLOAD_CHUNK = 1024  # uploads per preupload call: 4 of the client's 256-path requests
+PREUPLOAD_STREAMS = 2  # preupload calls at a time
 TREE_CACHE_VERSION = 2
 TREES_KEPT = 4  # cached trees kept on disk: the head's, and a few for backups and bases
 log = logging.getLogger("hfsync.hub")
@@ -278,6 +280,28 @@ class HubRemote:
         return entries
 
     def _preupload(self, operations: list[Any]) -> None:
+        """Preupload `operations`: many of them in calls of PREUPLOAD_CHUNK, PREUPLOAD_STREAMS
+        at a time, so that the client's work on one overlaps the Hub's on another (a
+        10,000-file first sync waited ~1 s on 40 requests made one after the other). A
+        `.gitignore` among them keeps them in one call: the client gives its content to the
+        Hub to decide what it drops, for the files of that call only."""
+        chunks = [
+            operations[start : start + PREUPLOAD_CHUNK]
+            for start in range(0, len(operations), PREUPLOAD_CHUNK)
+        ]
+        if len(chunks) <= 1 or any(op.path_in_repo == ".gitignore" for op in operations):
+            self._preupload_call(operations)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(PREUPLOAD_STREAMS, thread_name_prefix="hfsync-preupload")
+        try:
+            for future in [pool.submit(self._preupload_call, chunk) for chunk in chunks]:
+                future.result()
+        finally:  # on a failure or Ctrl-C: the calls not started are dropped
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _preupload_call(self, operations: list[Any]) -> None:
         if not operations:
             return
         try:
