@@ -120,6 +120,7 @@ def test_a_no_change_run_asks_only_for_the_head_and_loads_no_client(
     assert result.commit is None
     requests = hub.control.requests()
     assert [(r.method, r.path) for r in requests] == [("GET", f"/api/spaces/{REPO}/revision/main")]
+    assert requests[0].query == "expand=sha"  # the head alone: no list of every file
     assert "api" not in vars(target.remote), "the Hub client was made for a no-change run"
 
 

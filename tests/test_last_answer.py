@@ -168,6 +168,7 @@ def test_a_hub_target_answers_again_after_one_request_and_sees_a_web_edit(
     assert [(r.method, r.path) for r in requests] == [
         ("GET", "/api/spaces/user/demo/revision/main")
     ]
+    assert requests[0].query == "expand=sha"
     api.upload_file(
         path_or_fileobj=b"edited on the web\n",
         path_in_repo="README.md",

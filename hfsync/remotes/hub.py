@@ -123,8 +123,8 @@ class HubRemote:
         return sha
 
     def _read_head(self) -> str | None:
-        """The GET `HfApi.repo_info` makes (same URL, headers and error mapping), without
-        making the client: a no-change run needs nothing else from the Hub."""
+        """The GET `HfApi.repo_info(expand=["sha"])` makes (same URL, headers and error
+        mapping), without making the client: a no-change run needs nothing else from the Hub."""
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         url = revision_url(self.endpoint, self.repo_type, self.repo_id, self.branch)

@@ -24,10 +24,11 @@ _TIMEOUT_S = 10.0
 
 
 def revision_url(endpoint: str, repo_type: str, repo_id: str, branch: str) -> str:
-    """The URL of a branch's revision info, encoded as the Hub client encodes it."""
-    return (
-        f"{endpoint}/api/{repo_type}s/{quote(repo_id, safe='/')}/revision/{quote(branch, safe='')}"
-    )
+    """The URL of a branch's head, as `HfApi.repo_info(revision=branch, expand=["sha"])` asks
+    for it: without `expand` the answer lists every file of the repo (megabytes for a large
+    one, on every no-change run)."""
+    path = f"{quote(repo_id, safe='/')}/revision/{quote(branch, safe='')}"
+    return f"{endpoint}/api/{repo_type}s/{path}?expand=sha"
 
 
 def quick_head(

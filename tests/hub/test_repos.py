@@ -148,3 +148,17 @@ def test_repo_info_at_revision(api: HfApi) -> None:
         api.model_info("user/thing", revision="nope")
     with pytest.raises(RepositoryNotFoundError):
         api.model_info("user/missing")
+
+
+def test_repo_info_with_expand_answers_only_the_properties_asked(api: HfApi) -> None:
+    api.create_repo("thing", repo_type="space", space_sdk="gradio")
+    head = api.upload_file(
+        path_or_fileobj=b"1", path_in_repo="one.txt", repo_id="user/thing", repo_type="space"
+    ).oid
+
+    info = api.space_info("user/thing", revision="main", expand=["sha"])
+
+    assert info.sha == head
+    assert info.siblings is None and info.sdk is None and info.runtime is None
+    both = api.space_info("user/thing", expand=["sha", "sdk"])
+    assert (both.sha, both.sdk, both.siblings) == (head, "gradio", None)

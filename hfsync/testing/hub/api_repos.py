@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -108,36 +109,41 @@ def delete_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
 
 
 def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
+    """A repo's info at a revision. With `expand` (`repo_info(expand=[...])`), only the named
+    properties this Hub has are returned, besides `_id` and `id`: `expand=sha` asks for the
+    head alone, without a file list as long as the repo."""
     repo = readable_repo(hub, request, params)
     commit = resolve_revision(repo, params.get("revision", DEFAULT_BRANCH))
-    snapshot = repo.snapshot(commit)
-    head = repo.log(commit, limit=1)[0]
+    expand = request.http.args.getlist("expand")
+    wanted = set(expand) if expand else None
     blobs = request.flag("blobs")
     key = repo.key
-    data: dict[str, Any] = {
-        "_id": key.repo_id,
-        "id": key.repo_id,
-        "author": key.namespace,
-        "sha": commit,
-        "lastModified": hub_date(head.timestamp),
-        "createdAt": repo.meta.created_at,
-        "private": repo.meta.private,
-        "gated": repo.meta.gated,
-        "disabled": False,
-        "likes": 0,
-        "tags": [],
-        "siblings": [_sibling(entry, blobs) for entry in snapshot.files()],
+    data: dict[str, Any] = {"_id": key.repo_id, "id": key.repo_id}
+    properties: dict[str, Callable[[], Any]] = {
+        "author": lambda: key.namespace,
+        "sha": lambda: commit,
+        "lastModified": lambda: hub_date(repo.log(commit, limit=1)[0].timestamp),
+        "createdAt": lambda: repo.meta.created_at,
+        "private": lambda: repo.meta.private,
+        "gated": lambda: repo.meta.gated,
+        "disabled": lambda: False,
+        "likes": lambda: 0,
+        "tags": lambda: [],
+        "siblings": lambda: [_sibling(entry, blobs) for entry in repo.snapshot(commit).files()],
     }
     if key.repo_type == "space":
         subdomain = space_subdomain(key)
-        data.update(
-            sdk=repo.meta.sdk,
-            host=f"https://{subdomain}.hf.space",
-            subdomain=subdomain,
-            models=[],
-            datasets=[],
-            runtime=space_runtime(hub, repo),
+        properties.update(
+            sdk=lambda: repo.meta.sdk,
+            host=lambda: f"https://{subdomain}.hf.space",
+            subdomain=lambda: subdomain,
+            models=lambda: [],
+            datasets=lambda: [],
+            runtime=lambda: space_runtime(hub, repo),
         )
+    for name, value in properties.items():
+        if wanted is None or name in wanted:
+            data[name] = value()
     return json_response(data)
 
 
