@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
@@ -202,3 +204,19 @@ def test_the_whole_file_search_hides_no_secret_line() -> None:
                 ]
                 assert [f.line for f in found] == by_lines == [2], (break_, line)
     assert list(secrets._scan("app.py", "import os\nprint('hf_short')\n", detectors, sieve)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c.txt", ".git"]), min_size=1, max_size=4)))
+def test_folder_entries_are_each_file_and_subfolder_in_its_folder(parts_sets) -> None:
+    """The entries the 10,000-per-folder check counts: for every path, each of its components
+    in the folder above it (as spelled out here), whatever the paths share."""
+    from hfsync.validate.paths import _entries
+
+    paths = {"/".join(parts) for parts in parts_sets}
+    spelled_out = {
+        ("/".join(parts[:depth]), parts[depth])
+        for parts in (path.split("/") for path in paths)
+        for depth in range(len(parts))
+    }
+    assert _entries(paths) == spelled_out
