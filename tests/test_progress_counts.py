@@ -151,6 +151,34 @@ def test_large_uploads_are_counted_batch_by_batch_as_the_hub_takes_them(
     assert set(big) <= set(hub_remote_files(target))
 
 
+def test_large_files_in_later_batches_follow_the_gitignore_being_committed(
+    make_repo, hub, env, monkeypatch
+) -> None:
+    """The Hub decides what a `.gitignore` drops with each preupload call; the client sends the
+    new `.gitignore` only with the call that uploads it. Large files sent in later batches must
+    be judged by it too, not by the one on the branch (which would drop them)."""
+    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.remotes import hub as hub_remote
+    from tests.conftest import open_first_target
+    from tests.helpers_git import commit_all, write_files
+
+    monkeypatch.setattr(hub_remote, "UPLOAD_BATCH", 3 << 20)
+    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n", ".gitignore": "big/\n"})
+    target = open_first_target(repo)
+    assert run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
+    big = {f"big/{i}.bin": bytes([i]) * (2 << 20) for i in range(3)}
+    write_files(repo, {".gitignore": "*.tmp\n", **big})
+    commit_all(repo, "weights, and big/ no longer ignored")
+
+    target = open_first_target(repo)
+    source = read_source(repo, None, target.scope.includes)
+    result = run_sync(target, source, SyncOptions(meter=Recorder()))
+
+    assert result.commit is not None
+    assert set(big) <= set(hub_remote_files(target))
+
+
 def hub_remote_files(target) -> list[str]:
     head = target.remote.head()
     return list(target.remote.tree(head)) if head else []

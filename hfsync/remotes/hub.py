@@ -258,9 +258,12 @@ class HubRemote:
         task = None
         if meter is not None and len(batches) > 1:
             task = meter("sent", len(large), sum(large))
+        # The Hub decides what a `.gitignore` being committed drops from what the client sends
+        # with each preupload call; the client sends it only with the call that uploads it.
+        gitignore = _gitignore_content([addition for addition, _ in prepared.values()])
         try:
             for batch in batches:
-                self._preupload([prepared[path][0] for path in batch])
+                self._preupload([prepared[path][0] for path in batch], gitignore)
                 if task is not None:
                     done = [sizes[path] for path in batch if sizes[path] > INLINE_SIZE]
                     task.advance(sum(done), len(done))
@@ -279,29 +282,29 @@ class HubRemote:
                 entries[path] = RemoteFile(local.sha1, local.size)
         return entries
 
-    def _preupload(self, operations: list[Any]) -> None:
+    def _preupload(self, operations: list[Any], gitignore: str | None) -> None:
         """Preupload `operations`: many of them in calls of PREUPLOAD_CHUNK, PREUPLOAD_STREAMS
         at a time, so that the client's work on one overlaps the Hub's on another (a
-        10,000-file first sync waited ~1 s on 40 requests made one after the other). A
-        `.gitignore` among them keeps them in one call: the client gives its content to the
-        Hub to decide what it drops, for the files of that call only."""
+        10,000-file first sync waited ~1 s on 40 requests made one after the other). Every
+        call carries the `.gitignore` being committed (`gitignore`), whichever call uploads it."""
         chunks = [
             operations[start : start + PREUPLOAD_CHUNK]
             for start in range(0, len(operations), PREUPLOAD_CHUNK)
         ]
-        if len(chunks) <= 1 or any(op.path_in_repo == ".gitignore" for op in operations):
-            self._preupload_call(operations)
+        if len(chunks) <= 1:
+            self._preupload_call(operations, gitignore)
             return
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(PREUPLOAD_STREAMS, thread_name_prefix="hfsync-preupload")
         try:
-            for future in [pool.submit(self._preupload_call, chunk) for chunk in chunks]:
+            calls = [pool.submit(self._preupload_call, chunk, gitignore) for chunk in chunks]
+            for future in calls:
                 future.result()
         finally:  # on a failure or Ctrl-C: the calls not started are dropped
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _preupload_call(self, operations: list[Any]) -> None:
+    def _preupload_call(self, operations: list[Any], gitignore: str | None) -> None:
         if not operations:
             return
         try:
@@ -311,6 +314,7 @@ class HubRemote:
                     additions=operations,
                     repo_type=self.repo_type,
                     revision=self.branch,
+                    gitignore_content=gitignore,
                 ),
                 "preupload",
             )
@@ -662,6 +666,15 @@ def _addition(
     else:
         content = str(source.local_file_path(local.path))
     return _commit_operation_add()(path_in_repo=path, path_or_fileobj=content), pinned
+
+
+def _gitignore_content(additions: list[Any]) -> str | None:
+    """The text of the `.gitignore` among `additions`, read as the client reads it; None."""
+    for addition in additions:
+        if addition.path_in_repo == ".gitignore":
+            with addition.as_file() as handle:
+                return str(handle.read().decode(errors="replace"))
+    return None
 
 
 @functools.cache
