@@ -264,6 +264,7 @@ def test_a_damaged_or_hostile_memo_is_ignored(synced: Path) -> None:
         json.dumps({**data, "heads": [{**data["heads"][0], "kind": "ssh"}]}),
         json.dumps({**data, "stdout": 5}),
         json.dumps([1, 2]),
+        json.dumps({**data, "inputs": [["/dev/zero"], ["/dev/urandom"]]}),  # never read through
     ):
         memo.write_text(damaged)
         assert run(synced) == (False, expected)

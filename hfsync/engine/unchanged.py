@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 MEMO_FILE = "last-run.json"
 VERSION = 1
 MAX_MEMO_BYTES = 4_000_000  # a JSON answer lists every path: a bigger one is not kept
+MAX_INPUT_BYTES = 16_000_000  # a config or workflow file bigger than this is never an input
 # Set by the shell or the terminal from one command to the next: not inputs of a run.
 VOLATILE_ENV = frozenset({"_", "OLDPWD", "PWD", "SHLVL"})
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -288,14 +289,19 @@ def _inputs(config: Config, config_given: bool, root: Path) -> list[list[str]]:
 
 
 def _inputs_digest(inputs: list[list[str]]) -> str:
+    """The content of each input file (the kind of anything else), read with a limit: the
+    paths come from the memo file, which is input too."""
     digest = hashlib.sha256()
     for (path,) in inputs:
         digest.update(f"{path}\0".encode())
         try:
             if os.path.isdir(path):
                 digest.update(b"a folder")
+            elif not os.path.isfile(path) or os.path.getsize(path) > MAX_INPUT_BYTES:
+                digest.update(b"not a config file")
             else:
-                digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read(MAX_INPUT_BYTES + 1)).digest())
         except OSError as exc:
             digest.update(f"missing {exc.errno}".encode())
     return digest.hexdigest()
