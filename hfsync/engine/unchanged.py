@@ -199,11 +199,10 @@ class _Tee(io.TextIOBase):
 
 def _key(options: Mapping[str, object], environ: Mapping[str, str]) -> str:
     """What a run's answer depends on besides the files, the state and the remote."""
-    code = sorted(
-        (str(path.relative_to(_PACKAGE)), st.st_size, st.st_mtime_ns)
-        for path in _PACKAGE.rglob("*.py")
-        if (st := path.stat())
-    )
+    code = []
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        st = path.stat()
+        code.append((str(path.relative_to(_PACKAGE)), st.st_size, st.st_mtime_ns))
     terminal = [int(os.isatty(1)), int(os.isatty(2))]
     if os.isatty(1):
         terminal.append(os.get_terminal_size(1).columns)

@@ -91,17 +91,16 @@ class Fingerprint:
         ]
         self.newest_ns = 0
         self._digest: str | None = None
+        self._failed = False  # git could not answer
 
     def digest(self) -> str | None:
         """The fingerprint, or None when git could not answer (the caller plans in full)."""
-        if self._digest is not None:
+        if self._digest is not None or self._failed:
             return self._digest
-        outputs = []
-        for process in self._processes:
-            out, _ = process.communicate()
-            if process.returncode != 0:
-                return None
-            outputs.append(out)
+        outputs = [process.communicate()[0] for process in self._processes]  # waits for all
+        if any(process.returncode != 0 for process in self._processes):
+            self._failed = True
+            return None
         changed, untracked, config = outputs
         checkout = self.checkout
         digest = hashlib.sha256()
