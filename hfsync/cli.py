@@ -159,7 +159,7 @@ def run(
                 click.echo("hfsync: nothing changed since the last run: its answer again", err=True)
             click.echo(answer, nl=False)
             return
-    from hfsync.engine.unchanged import stdout_kept
+    from hfsync.ui.stdout_copy import stdout_kept
 
     sources: list[Source] = []
     with stdout_kept(lookup is not None) as printed:

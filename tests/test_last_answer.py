@@ -219,6 +219,18 @@ def test_a_config_file_outside_the_repository_is_an_input(synced: Path) -> None:
     assert "1 in sync" in out  # app/data.txt is out of scope now, and kept on the remote
 
 
+def test_on_a_terminal_the_answer_given_again_is_the_whole_answer(synced: Path) -> None:
+    """On a terminal the progress line routes stdout through rich while it is shown: what was
+    printed then is part of the remembered answer too."""
+    from tests.test_progress_counts import run_on_a_terminal
+
+    run_on_a_terminal(synced, "run", "--worktree", "-v")
+    again = run_on_a_terminal(synced, "run", "--worktree", "-v")
+    assert REPLAYED in again
+    assert "site: 0 to upload, 0 to delete, 0 remote edit(s), 2 in sync" in again
+    assert "site: nothing to do" in again
+
+
 def test_other_options_or_environment_are_other_questions(synced: Path) -> None:
     run(synced)
     assert run(synced)[0]

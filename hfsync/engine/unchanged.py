@@ -19,13 +19,12 @@ nothing, so a stale answer could leave a sync undone, never overwrite anything.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,52 +148,6 @@ def record(
         "stdout": stdout,
     }
     return _save(git_dir, memo)
-
-
-@contextmanager
-def stdout_kept(keep: bool) -> Iterator[list[str]]:
-    """Everything written to `sys.stdout` inside the block, still written through."""
-    kept: list[str] = []
-    if not keep:
-        yield kept
-        return
-    real = sys.stdout
-    sys.stdout = _Tee(real, kept)
-    try:
-        yield kept
-    finally:
-        sys.stdout = real
-
-
-class _Tee(io.TextIOBase):
-    def __init__(self, real: Any, kept: list[str]) -> None:
-        self._real = real
-        self._kept = kept
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):  # as a text stream refuses bytes (click tries b"")
-            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self._kept.append(text)
-        written: int = self._real.write(text)
-        return written
-
-    def flush(self) -> None:
-        self._real.flush()
-
-    def isatty(self) -> bool:
-        return bool(self._real.isatty())
-
-    def fileno(self) -> int:
-        return int(self._real.fileno())
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return str(self._real.encoding)
-
-    @property
-    def errors(self) -> str | None:  # type: ignore[override]
-        errors: str | None = self._real.errors
-        return errors
 
 
 def _key(options: Mapping[str, object], environ: Mapping[str, str]) -> str:

@@ -48,10 +48,13 @@ class Progress:
             from rich.live import Live
             from rich.spinner import Spinner
 
+            from hfsync.ui.stdout_copy import keep_copying_through_proxy
+
             self._spinner = Spinner("dots", text="", style="status.spinner")
             console = Console(stderr=True)
             live = Live(self._spinner, console=console, transient=True, refresh_per_second=12.5)
             live.start()
+            keep_copying_through_proxy()  # rich now routes stdout through the live line
             self._status = live
         self._ticker = threading.Thread(target=self._tick, name="hfsync-progress", daemon=True)
         self._ticker.start()
