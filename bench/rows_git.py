@@ -165,9 +165,10 @@ def ci_cold(work: Path, repo: Path, count: int, runs: int, env: dict[str, str]) 
 def files_read_at_head(clone: Path) -> int:
     """How many files or blobs a dry run of HEAD reads the content of (in this process)."""
     from hfsync.config.model import load_config
-    from hfsync.core.scope import scope_for_target
-    from hfsync.engine.sync import SyncOptions, open_target, run_sync
+    from hfsync.config.scope import scope_for_target
+    from hfsync.engine.sync import SyncOptions, run_sync
     from hfsync.local.source import read_source
+    from hfsync.remotes.target import open_target
 
     config = load_config(clone / "hfsync.toml")
     scope = scope_for_target(config.targets[0], clone, config.path)

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from hfsync.daemons.monitor import Monitor
     from hfsync.daemons.webhook import WebhookReceiver
     from hfsync.engine.runner import TargetOutcome
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
@@ -90,7 +90,8 @@ def ls_files(
     With --paths / --paths-ignore the patterns are GitHub Actions filters and no config is read;
     otherwise the target's scope from the config is used.
     """
-    from hfsync.core.scope import scope_for_target, scope_from_patterns
+    from hfsync.config.scope import scope_for_target
+    from hfsync.core.scope import scope_from_patterns
     from hfsync.local.source import find_repo_root, list_paths
 
     repo_root = find_repo_root(Path.cwd())
@@ -817,18 +818,18 @@ def _load_config(repo_root: Path, config_path: Path | None) -> Config:
 
 
 def _open_target(repo_root: Path, config: Config, target: TargetConfig) -> Target:
-    from hfsync.core.scope import scope_for_target
-    from hfsync.engine.sync import open_target
+    from hfsync.config.scope import scope_for_target
     from hfsync.local.source import git_dir
+    from hfsync.remotes.target import open_target
 
     scope = scope_for_target(target, repo_root, config.path)
     return open_target(target, scope, repo_root, git_dir(repo_root))
 
 
 def _open_targets(repo_root: Path, config: Config, name: str | None) -> list[Target]:
-    from hfsync.core.scope import scope_for_target
-    from hfsync.engine.sync import open_target
+    from hfsync.config.scope import scope_for_target
     from hfsync.local.source import git_dir
+    from hfsync.remotes.target import open_target
 
     chosen = config.selected(name)
     scopes = [scope_for_target(t, repo_root, config.path) for t in chosen]

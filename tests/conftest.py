@@ -14,7 +14,7 @@ from tests.helpers_git import init_repo
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
     from hfsync.testing.hub import TestHub
 
 # The Hub client reads this at import: keep it away from any telemetry endpoint, before any test
@@ -126,8 +126,8 @@ def env(hub: TestHub, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def open_first_target(repo: Path) -> Target:
     """The first target of `repo`'s hfsync.toml, opened in-process."""
     from hfsync.config.model import load_config
-    from hfsync.core.scope import scope_for_target
-    from hfsync.engine.sync import open_target
+    from hfsync.config.scope import scope_for_target
+    from hfsync.remotes.target import open_target
 
     config = load_config(repo / "hfsync.toml")
     target = config.targets[0]

@@ -10,12 +10,13 @@ from huggingface_hub import CommitOperationAdd, HfApi
 
 from hfsync.core.errors import RemoteError, RemoteMovedError
 from hfsync.core.snapshot import LocalFile
-from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
 from hfsync.local.hashindex import git_blob_sha1
 from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.hub import HubRemote
 from hfsync.remotes.hub_limits import CommitLimits, split_change
+from hfsync.remotes.target import Target
 from hfsync.testing.hub import BUILD_ERROR_MARKER, TestHub
 from hfsync.testing.hub.fixtures import READ_TOKEN, WRITE_TOKEN
 from tests.conftest import open_first_target

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from hfsync.core.errors import RemoteError
-from hfsync.engine.sync import SyncOptions, Target, run_sync
+from hfsync.engine.sync import SyncOptions, run_sync
 from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.git import GitRemote
+from hfsync.remotes.target import Target
 from tests.conftest import open_first_target
 from tests.helpers_git import commit_all, git, hfsync, push_edit, write_files
 

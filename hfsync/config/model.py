@@ -86,7 +86,7 @@ class TargetConfig(BaseModel):
     @field_validator("allow")
     @classmethod
     def _allow(cls, value: list[str]) -> list[str]:
-        from hfsync.validate import CHECKS
+        from hfsync.core.findings import CHECKS
 
         for entry in value:
             check, colon, pattern = entry.partition(":")

@@ -9,39 +9,26 @@ would delete what hfsync may not (see `Plan.blocked`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from hfsync.core.plan import Operation
-    from hfsync.core.snapshot import RemoteFile
+from collections.abc import Collection, Iterable
 
 
-def with_collisions(
-    operations: Iterable[Operation], remote: Mapping[str, RemoteFile]
-) -> tuple[Operation, ...]:
-    """`operations`, each upload that collides with what stays on the remote made a conflict.
+def collisions(
+    uploads: Iterable[str], deleted: Collection[str], remote: Iterable[str]
+) -> dict[str, str]:
+    """Each upload path that collides with what stays on the remote, with the reason.
 
-    `remote` is the whole remote tree, out-of-scope paths included: they stay, so they collide.
+    `remote` is the whole remote tree, out-of-scope paths included: they stay, so they collide;
+    `deleted` are the paths the plan deletes.
     """
-    from hfsync.core.plan import Action
-
-    operations = tuple(operations)
-    if not any(op.action is Action.UPLOAD for op in operations):
-        return operations
-    deleted = {op.path for op in operations if op.action is Action.DELETE}
     staying = [path for path in remote if path not in deleted]
     files = set(staying)
     folders = {path[:at] for path in staying for at in _slashes(path)}
-    result = []
-    for op in operations:
-        if op.action is Action.UPLOAD:
-            why = _collision(op.path, files, folders)
-            if why is not None:
-                op = replace(op, action=Action.CONFLICT, reason=why, collision=True)
-        result.append(op)
-    return tuple(result)
+    found = {}
+    for path in uploads:
+        why = _collision(path, files, folders)
+        if why is not None:
+            found[path] = why
+    return found
 
 
 def _collision(path: str, files: set[str], folders: set[str]) -> str | None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
-from hfsync.core.collisions import with_collisions
+from hfsync.core.collisions import collisions
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
 
 # A Hub repo starts with a `.gitattributes` that routes large files to LFS/Xet: deleting it would
@@ -189,7 +189,7 @@ def make_plan(
             operations.append(op)
     return Plan(
         head=head,
-        operations=with_collisions(operations, remote),
+        operations=_with_collisions(operations, remote),
         in_sync=in_sync,
         first_sync=first_sync,
         policy=policy,
@@ -269,3 +269,21 @@ def _remote_edit(
         reason = f"{what}; overwritten (the backup keeps the remote's version)"
         return Operation(action, path, reason, local, remote, base)
     return Operation(Action.CONFLICT, path, what, local, remote, base)
+
+
+def _with_collisions(
+    operations: list[Operation], remote: Mapping[str, RemoteFile]
+) -> tuple[Operation, ...]:
+    """`operations`, each upload that collides with what stays on the remote made a conflict
+    that no policy settles by itself (see core/collisions)."""
+    uploads = [op.path for op in operations if op.action is Action.UPLOAD]
+    if not uploads:
+        return tuple(operations)
+    deleted = {op.path for op in operations if op.action is Action.DELETE}
+    found = collisions(uploads, deleted, remote)
+    return tuple(
+        replace(op, action=Action.CONFLICT, reason=found[op.path], collision=True)
+        if op.action is Action.UPLOAD and op.path in found
+        else op
+        for op in operations
+    )

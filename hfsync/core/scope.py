@@ -12,16 +12,10 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfsync.config.model import TargetConfig
 from hfsync.core.errors import ConfigError
 from hfsync.core.filters import FilterError, PathFilter
-
-# A workflow's trigger paths usually name the workflow file itself: a scope read from one leaves
-# the repository's `.github/` folder out (CI files are not an app's files), unless asked.
-WORKFLOW_EXCLUDE = "/.github/"
 
 if TYPE_CHECKING:
     from pathspec import PathSpec
@@ -157,44 +151,6 @@ def valid_dir(value: str) -> bool:
     if not value:
         return True
     return value.isprintable() and all(part not in ("", ".", "..") for part in value.split("/"))
-
-
-def scope_for_target(target: TargetConfig, repo_root: Path, config_path: Path) -> Scope:
-    """Build a target's scope, turning bad patterns into config errors that name the key."""
-    index_hint = f"target '{target.name}'"
-    if target.local_dir and not (repo_root / target.local_dir).is_dir():
-        raise ConfigError(
-            f"{config_path}: {index_hint}, local_dir: '{target.local_dir}' is not a folder in "
-            f"{repo_root}; fix the path or create the folder"
-        )
-    try:
-        if target.from_workflow is not None:
-            from hfsync.config.workflow import read_workflow_filter
-
-            workflow_filter = read_workflow_filter(repo_root / target.from_workflow, repo_root)
-            kind, patterns = workflow_filter.kind, workflow_filter.patterns
-        elif target.paths is not None:
-            kind, patterns = "paths", tuple(target.paths)
-        elif target.paths_ignore is not None:
-            kind, patterns = "paths-ignore", tuple(target.paths_ignore)
-        else:
-            kind, patterns = "all", ()
-        exclude = tuple(target.exclude)
-        if target.from_workflow is not None and not target.include_github:
-            exclude += (WORKFLOW_EXCLUDE,)
-        spec = ScopeSpec(
-            kind=kind,
-            patterns=patterns,
-            exclude=exclude,
-            local_dir=target.local_dir,
-            remote_dir=target.remote_dir,
-        )
-        return Scope.from_spec(spec)
-    except FilterError as exc:
-        key = target.from_workflow or ("paths" if target.paths is not None else "paths_ignore")
-        raise ConfigError(f"{config_path}: {index_hint}, {key}: {exc}") from None
-    except ConfigError as exc:
-        raise ConfigError(f"{config_path}: {index_hint}: {exc}") from None
 
 
 def scope_from_patterns(paths: tuple[str, ...], paths_ignore: tuple[str, ...]) -> Scope:

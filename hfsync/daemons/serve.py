@@ -21,15 +21,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hfsync.config.model import Config, find_config, load_config
+from hfsync.config.scope import scope_for_target
 from hfsync.core.errors import HfsyncError, Interrupted
-from hfsync.core.scope import scope_for_target
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
 from hfsync.daemons.watch import SIGNAL_CHECK
 from hfsync.engine.interrupted import what_was_written, written_by
-from hfsync.engine.sync import SyncOptions, SyncResult, Target, open_target, run_sync
+from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
 from hfsync.local.source import git_dir, read_source
+from hfsync.remotes.target import Target, open_target
 
 SETTLE = 0.5  # after a webhook, wait this long for more deliveries before fetching
 MAX_SETTLE = 5.0

@@ -34,8 +34,9 @@ from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
 from hfsync.engine.interrupted import what_was_written, written_by
-from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
+from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
 from hfsync.local.source import read_source
+from hfsync.remotes.target import Target
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler

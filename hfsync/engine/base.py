@@ -31,7 +31,7 @@ from hfsync.local.state import BasePointer
 from hfsync.remotes import Remote, RemoteCommit
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
 
 # How many skipped records a run mentions (the rest are counted).
 _NOTED = 3

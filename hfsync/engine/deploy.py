@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import BuildFailedError, RemoteError, RolledBackError
 from hfsync.engine.rollback import rollback
-from hfsync.engine.sync import SyncResult, Target
+from hfsync.engine.sync import SyncResult
 from hfsync.remotes.space_logs import clean_line
+from hfsync.remotes.target import Target
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub import HubRemote

@@ -9,8 +9,8 @@ from hfsync.core.remote_ignore import GITIGNORE, MAX_BYTES, parse_gitignore, wit
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
     from hfsync.core.snapshot import LocalFile, RemoteFile
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 
 def plan_without_ignored(

@@ -15,7 +15,7 @@ from hfsync.core.backups import backup_of, list_backups
 from hfsync.core.errors import RemoteError
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
 
 
 @dataclass

@@ -26,8 +26,8 @@ from hfsync.core.plan import Action, Operation, Plan
 from hfsync.local.gitcmd import git_output
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 _REGULAR = "100644"
 

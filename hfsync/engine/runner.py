@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from hfsync.config.model import TargetConfig
     from hfsync.core.plan import Plan
     from hfsync.engine.deploy import BuildReport
-    from hfsync.engine.sync import SyncOptions, SyncResult, Target
+    from hfsync.engine.sync import SyncOptions, SyncResult
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 # From the least to the most severe: a code later in this list wins. A failure a retry may clear
 # (6) ranks below one that needs a person (3 conflict, 5 build, 4 refused, 2 config), and a bug

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hfsync.engine.base import Recovery
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 
 def with_settled(recovery: Recovery, source: Source) -> Base | None:

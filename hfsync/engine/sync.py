@@ -11,9 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
-from hfsync.config.model import TargetConfig
 from hfsync.core.backups import backup_name, backup_of, backups_to_prune, list_backups
 from hfsync.core.errors import (
     ConflictError,
@@ -25,31 +23,19 @@ from hfsync.core.errors import (
 from hfsync.core.meter import Meter
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
-from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
-from hfsync.engine.links import keep_links
-from hfsync.engine.own_repository import refuse_syncing_itself
 from hfsync.engine.patches import settle_brought_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.source import Source
-from hfsync.local.state import BasePointer, TargetState, run_lock, state_dir, target_key
-from hfsync.remotes import Change, Remote
+from hfsync.local.state import BasePointer, run_lock
+from hfsync.remotes import Change
+from hfsync.remotes.target import Target, local_files
 
 MAX_ATTEMPTS = 3
 log = logging.getLogger("hfsync.sync")
-
-
-@dataclass
-class Target:
-    """A configured target, opened: its scope, its remote and its local state."""
-
-    config: TargetConfig
-    scope: Scope
-    remote: Remote
-    state: TargetState
 
 
 def _quiet(message: str) -> None:
@@ -106,44 +92,6 @@ class SyncResult:
             "note": self.note,
             "plan": self.plan.to_dict(),
         }
-
-
-def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Path) -> Target:
-    """Connect a configured target to its remote kind."""
-    remote: Remote
-    if target.url is not None:
-        from hfsync.remotes.git import GitRemote
-
-        remote = GitRemote(repo_root, target.url, target.branch, target.name, target.create)
-        refuse_syncing_itself(scope, repo_root, remote.url)
-        where = target.url
-    else:
-        from hfsync.remotes.hub import HubRemote
-
-        # The config guarantees exactly one of `url` and `repo`; this narrows the type.
-        assert target.repo is not None  # noqa: S101
-        remote = HubRemote(
-            target.repo,
-            target.repo_type,
-            target.branch,
-            create=target.create,
-            private=target.private,
-            space_sdk=target.space_sdk,
-            cache_dir=state_dir(git_dir) / "hub",
-        )
-        where = f"{target.repo_type}:{target.repo}"
-    state = TargetState(git_dir, target_key(target.name, where, target.branch))
-    return Target(config=target, scope=scope, remote=remote, state=state)
-
-
-def local_files(target: Target, source: Source) -> dict[str, LocalFile]:
-    """The source's files in scope, keyed by their remote path (symlinks kept as links where the
-    remote keeps them, see `keep_links`)."""
-    if not target.scope.maps_paths:
-        files = dict(source.files)
-    else:
-        files = {target.scope.to_remote(path): file for path, file in source.files.items()}
-    return keep_links(target.scope, files) if target.remote.keeps_links else files
 
 
 def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:

@@ -37,8 +37,8 @@ from hfsync.local.state import state_dir
 if TYPE_CHECKING:
     from hfsync.config.model import Config
     from hfsync.engine.runner import TargetOutcome
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 MEMO_FILE = "last-run.json"
 VERSION = 1
@@ -263,8 +263,8 @@ def _still_configured(config: Config, outcomes: Sequence[TargetOutcome], root: P
     """Whether the config and workflow files, read again now, give the config and scopes this
     run used (they may have been edited while it ran)."""
     from hfsync.config.model import load_config
+    from hfsync.config.scope import scope_for_target
     from hfsync.core.errors import HfsyncError
-    from hfsync.core.scope import scope_for_target
 
     try:
         if load_config(config.path) != config:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hfsync.config.model import TargetConfig
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
 
 _PREFIX = {"space": "spaces/", "dataset": "datasets/", "model": ""}
 # https://host/owner/name(.git) and git@host:owner/name(.git) on hosts with commit pages.

@@ -9,10 +9,10 @@ gitignore-style patterns over remote paths) lets a deliberate exception through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hfsync.core.errors import ValidationError
+from hfsync.core.findings import Finding
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -20,34 +20,8 @@ if TYPE_CHECKING:
     from pathspec import PathSpec
 
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
-
-CHECKS = ("secret", "env-file", "size", "lfs", "space-config", "path")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one file: `check` is one of CHECKS; `line` is 1-based, 0 for none."""
-
-    check: str
-    path: str
-    line: int
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.problem} [{self.check}]; {self.fix}"
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "check": self.check,
-            "path": self.path,
-            "line": self.line,
-            "problem": self.problem,
-            "fix": self.fix,
-        }
+    from hfsync.remotes.target import Target
 
 
 def findings_for(

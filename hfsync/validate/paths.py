@@ -6,12 +6,12 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from hfsync.validate import Finding
+from hfsync.core.findings import Finding
 from hfsync.validate.tree import tree_after
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
 
 MAX_ENTRIES_PER_FOLDER = 10_000
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from hfsync.validate import Finding
+from hfsync.core.findings import Finding
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
     from hfsync.validate.sieve import Sieve
 
 MAX_SCANNED_BYTES = 2_000_000

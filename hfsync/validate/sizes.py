@@ -6,13 +6,13 @@ from __future__ import annotations
 import subprocess
 from typing import TYPE_CHECKING
 
-from hfsync.validate import Finding
+from hfsync.core.findings import Finding
 from hfsync.validate.tree import is_hub_git_url
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 MB = 1_000_000
 HUB_GIT_LIMIT = 10 * MB  # the Hub refuses a git push of a larger file that is not in LFS

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from hfsync.validate import Finding
+from hfsync.core.findings import Finding
 from hfsync.validate.tree import is_space, tree_after
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
     from hfsync.local.source import Source
+    from hfsync.remotes.target import Target
 
 README = "README.md"
 SDKS = ("gradio", "streamlit", "docker", "static")
@@ -111,7 +111,7 @@ def _finding(line: int, problem: str, fix: str) -> Finding:
 
 
 def _readme_after(target: Target, source: Source, plan: Plan) -> str:
-    from hfsync.engine.sync import local_files
+    from hfsync.remotes.target import local_files
 
     local = local_files(target, source).get(README)
     upload = next((op for op in plan.uploads if op.path == README), None)

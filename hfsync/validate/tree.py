@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import Target
+    from hfsync.remotes.target import Target
 
 
 def tree_after(target: Target, plan: Plan) -> set[str]:

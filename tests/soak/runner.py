@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hfsync.config.model import load_config
+from hfsync.config.scope import scope_for_target
 from hfsync.core.errors import ConflictError, HfsyncError, TemporaryError
-from hfsync.core.scope import scope_for_target
-from hfsync.engine.sync import SyncOptions, open_target, run_sync
+from hfsync.engine.sync import SyncOptions, run_sync
 from hfsync.local.source import read_source
 from hfsync.local.state import TargetState
+from hfsync.remotes.target import open_target
 from tests.soak.sides import GitSide, HubSide, Side, Tree, blob_id
 
 SCOPE = 'paths = ["app/**", "data/**"]\nexclude = ["*.secret"]\n'
