@@ -57,7 +57,7 @@ def floor(repo: Path, runs: int, env: dict[str, str]) -> dict[str, float]:
 
 def no_change(repo: Path, runs: int, env: dict[str, str]) -> tuple[dict[str, float], float]:
     """A no-change dry run as a user repeats it: the first one plans in full and is remembered
-    (not measured), the next ones give that answer again (engine/unchanged.py)."""
+    (not measured), the next ones give that answer again (memo/answer.py)."""
     command = [*HFSYNC, "run", "--worktree", "--dry-run"]
     run(command, repo, env)
     return repeat(runs, lambda: run(command, repo, env))

@@ -117,7 +117,7 @@ def rows(work: Path, count: int, runs: int, first_runs: int, env: dict[str, str]
         out.append(_row(f"first sync, Hub target ({count:,} files)", ours, theirs, 1.0))
         # No change: hfsync against upload_folder of the unchanged folder. hfsync's first
         # no-change run plans in full and is remembered (not measured); a user's next ones
-        # give that answer again (engine/unchanged.py).
+        # give that answer again (memo/answer.py).
         with phase(f"hub {count:,} files: no change x{runs}, both"):
             measured(mine, hfsync())
             ours = [measured(mine, hfsync()) for _ in range(runs)]

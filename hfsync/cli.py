@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from hfsync.core.plan import Plan
     from hfsync.daemons.monitor import Monitor
     from hfsync.daemons.webhook import WebhookReceiver
-    from hfsync.engine.runner import TargetOutcome
+    from hfsync.engine.pipeline import TargetOutcome
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
@@ -151,7 +151,7 @@ def run(
     source_rev = _source_rev(rev, worktree)
     lookup = None
     if source_rev is None and not wait and not in_ci() and "GITHUB_ACTIONS" not in os.environ:
-        from hfsync.engine.unchanged import begin
+        from hfsync.memo.answer import begin
 
         options = click.get_current_context().params
         lookup = begin({**options, "config_path": _absolute(config_path)}, os.environ)
@@ -180,7 +180,7 @@ def run(
             sources,
         )
     if lookup is not None:
-        from hfsync.engine.unchanged import record
+        from hfsync.memo.answer import record
 
         given = config_path is not None
         record(lookup, config, given, outcomes, sources, "".join(printed), dry_run, code)
@@ -208,12 +208,12 @@ def _sync_targets(
     sources: list[Source],
 ) -> tuple[Config, list[TargetOutcome], int]:
     """`run`'s work: sync each target, print what happened; (config, outcomes, exit code)."""
+    from hfsync.engine.links import source_url
     from hfsync.engine.patches import remote_edit_diffs
-    from hfsync.engine.runner import run_targets, severity
+    from hfsync.engine.pipeline import run_targets, severity
     from hfsync.engine.sync import SyncOptions
     from hfsync.ui import render
     from hfsync.ui.github import write_job_summary, write_step_outputs
-    from hfsync.ui.links import source_url
     from hfsync.ui.progress import Progress
     from hfsync.validate import validate
 
@@ -311,7 +311,7 @@ def _notify(
 ) -> None:
     """Send the configured notifications; a failure to send is a warning, never an exit code."""
     from hfsync.core.redact import redact
-    from hfsync.ui.notify import send
+    from hfsync.engine.notify import send
 
     if dry_run:
         return
@@ -323,7 +323,7 @@ def _run_document(
     source: str, outcomes: list[TargetOutcome], code: int, error: str | None
 ) -> dict[str, object]:
     """The one JSON document of a run: every target, errors included."""
-    from hfsync.ui.links import commit_url
+    from hfsync.engine.links import commit_url
 
     targets = []
     for outcome in outcomes:

@@ -1,5 +1,5 @@
 """`hfsync run` gives its last answer again when nothing it depends on changed
-(hfsync/engine/unchanged.py), and plans in full whenever anything did.
+(hfsync/memo/answer.py), and plans in full whenever anything did.
 
 A replayed answer is told apart by `-v`, which says so on stderr. Each test compares what a
 replaying run prints with what a full run (HFSYNC_NO_MEMO=1) prints in the same state.

@@ -133,7 +133,7 @@ class Source:
         # (pathlib would cost more than reading a small file)
         self._link_files = {path: str(file) for path, file in (link_files or {}).items()}
         self._existing = existing  # every path of the working tree, for pruning the index
-        # A working tree whose files in scope `local/fingerprint.py` vouches for: no symlink,
+        # A working tree whose files in scope `memo/fingerprint.py` vouches for: no symlink,
         # no file git converts, no entry git does not check (assume-unchanged, skip-worktree,
         # conflicted, not a regular file).
         self.fingerprintable = fingerprintable

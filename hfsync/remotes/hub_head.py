@@ -2,7 +2,7 @@
 
 `HubRemote.head` asks through the Hub client's session (its retries, errors and headers).
 `quick_head` asks the same URL with the standard library alone, for `hfsync run`'s check that
-nothing changed since its last answer (engine/unchanged.py): importing the client's HTTP stack
+nothing changed since its last answer (memo/answer.py): importing the client's HTTP stack
 costs more than the whole check. Any failure there is only "not known": the run then plans in
 full and reports the failure properly.
 """

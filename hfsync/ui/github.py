@@ -18,7 +18,7 @@ import click
 from hfsync.core.errors import BuildFailedError
 
 if TYPE_CHECKING:
-    from hfsync.engine.runner import TargetOutcome
+    from hfsync.engine.pipeline import TargetOutcome
 
 _OUTPUT_KEYS = ("commit", "commit-url", "backup", "changed", "conflicts")
 
@@ -49,7 +49,7 @@ def group(title: str) -> Iterator[None]:
 def outputs(outcomes: list[TargetOutcome]) -> dict[str, str]:
     """The step outputs: per target `<name>-commit` ..., and for the run `changed` and
     `conflicts` (totals) and `commit`, `commit-url`, `backup` (when the run had one target)."""
-    from hfsync.ui.links import commit_url
+    from hfsync.engine.links import commit_url
 
     values: dict[str, str] = {}
     totals = {"changed": 0, "conflicts": 0}
@@ -104,7 +104,7 @@ def write_job_summary(source: str, outcomes: list[TargetOutcome], error: str | N
 
 
 def summary_markdown(source: str, outcomes: list[TargetOutcome], error: str | None) -> str:
-    from hfsync.ui.links import commit_url
+    from hfsync.engine.links import commit_url
 
     failed = error is not None or any(o.exit_code for o in outcomes)
     lines = [f"### hfsync {'failed' if failed else 'succeeded'}", "", f"source: {source}", ""]

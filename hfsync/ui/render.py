@@ -15,8 +15,8 @@ from hfsync.core.redact import redact
 if TYPE_CHECKING:
     from hfsync.core.backups import Backup
     from hfsync.core.plan import Operation, Plan
+    from hfsync.engine.pipeline import TargetOutcome
     from hfsync.engine.rollback import RollbackResult
-    from hfsync.engine.runner import TargetOutcome
     from hfsync.engine.sync import SyncResult
 
 

@@ -1,4 +1,4 @@
-"""A copy of everything `hfsync run` writes to stdout, for its memo (engine/unchanged.py).
+"""A copy of everything `hfsync run` writes to stdout, for its memo (memo/answer.py).
 
 On a terminal, rich's live progress line (ui/progress.py) routes stdout through its own
 `FileProxy` while it is shown, which prints to the progress console instead of the stream it

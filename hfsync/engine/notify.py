@@ -15,7 +15,7 @@ from hfsync.core.errors import BuildFailedError, ConflictError, RolledBackError
 
 if TYPE_CHECKING:
     from hfsync.config.model import NotifyConfig
-    from hfsync.engine.runner import TargetOutcome
+    from hfsync.engine.pipeline import TargetOutcome
 
 TIMEOUT_S = 10
 MAX_PATHS = 20
@@ -43,7 +43,7 @@ def event_of(outcome: TargetOutcome) -> str | None:
 def message(outcome: TargetOutcome, event: str, source: str) -> tuple[str, str]:
     """(title, body) of the notification for one target."""
     from hfsync.core.redact import redact
-    from hfsync.ui.links import commit_url
+    from hfsync.engine.links import commit_url
 
     result = outcome.result
     commit = result.commit if result is not None else None

@@ -4,7 +4,7 @@ A working-tree run that wrote nothing (nothing to do, or a dry run) is remembere
 printed, under everything that decided it: the command's options, the current directory and
 the environment; hfsync's own code; the config file and the workflow files the scopes read; the
 checkout's fingerprint (git's index, the changed and the untracked files with their stat, HEAD,
-git's settings files: `local/fingerprint.py`); hfsync's local state; and each target's head.
+git's settings files: `memo/fingerprint.py`); hfsync's local state; and each target's head.
 The next identical run checks all of that, at the cost of `git status` and one request per
 target, and prints the same answer without planning. Anything different or unreadable means a
 full run.
@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfsync import __version__
-from hfsync.local.fingerprint import Checkout, Fingerprint
 from hfsync.local.gitcmd import NEVER_PROMPT
 from hfsync.local.state import state_dir
+from hfsync.memo.fingerprint import Checkout, Fingerprint
 
 if TYPE_CHECKING:
     from hfsync.config.model import Config
-    from hfsync.engine.runner import TargetOutcome
+    from hfsync.engine.pipeline import TargetOutcome
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
