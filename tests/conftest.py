@@ -14,6 +14,8 @@ from tests.helpers_git import init_repo
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
+    from hfsync.config.model import TargetConfig
+    from hfsync.engine.pipeline import Targets
     from hfsync.remotes.target import Target
     from hfsync.testing.hub import TestHub
 
@@ -133,3 +135,12 @@ def open_first_target(repo: Path) -> Target:
     target = config.targets[0]
     scope = scope_for_target(target, repo, config.path)
     return open_target(target, scope, repo, repo / ".git")
+
+
+def first_target_of(repo: Path) -> tuple[Targets, list[TargetConfig]]:
+    """`repo`'s configured targets and its first target's config, as the daemons take them."""
+    from hfsync.config.model import load_config
+    from hfsync.engine.pipeline import Targets
+
+    config = load_config(repo / "hfsync.toml")
+    return Targets(repo, config), config.targets[:1]

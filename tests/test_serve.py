@@ -28,7 +28,12 @@ from tests.helpers_signals import signal_a_worker_thread
 
 SECRET = "webhook-secret-for-tests"
 REPO = "user/demo"
-CONFIG = f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\npaths = ["app/**"]\n'
+CONFIG = (
+    f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\n'
+    'paths = ["app/**", "README.md"]\n'
+)
+# A Space that the sync creates must start with a configuration.
+README = "---\nsdk: gradio\napp_file: app/main.py\n---\n"
 
 
 def wait_for(check: Callable[[], object], what: str, timeout: float = 60.0) -> None:
@@ -55,7 +60,9 @@ class Source:
 
 @pytest.fixture
 def source(tmp_path: Path) -> Source:
-    work = init_repo(tmp_path / "work", {"hfsync.toml": CONFIG, "app/main.py": "M = 0\n"})
+    work = init_repo(
+        tmp_path / "work", {"hfsync.toml": CONFIG, "README.md": README, "app/main.py": "M = 0\n"}
+    )
     bare = tmp_path / "source.git"
     git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
     git(work, "remote", "add", "origin", str(bare))
@@ -272,7 +279,7 @@ def test_healthz_503_on_conflict_and_revoked_token_200_after_recovery_and_metric
     assert samples[("hfsync_commits_total", target)] == len(hfsync_commits(api)) == 3
     assert samples[("hfsync_syncs_total", (("outcome", "conflict"), *target))] >= 1
     assert samples[("hfsync_syncs_total", (("outcome", "error"), *target))] >= 1
-    assert samples[("hfsync_uploaded_files_total", target)] == 3  # main.py, x.py, y.py
+    assert samples[("hfsync_uploaded_files_total", target)] == 4  # README, main.py, x.py, y.py
     assert samples[("hfsync_conflicts_total", target)] >= 1
     assert samples[("hfsync_source_fetch_failures_total", ())] == 0
     assert samples[("hfsync_sync_duration_seconds_count", target)] >= 5

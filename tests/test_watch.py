@@ -26,7 +26,7 @@ from hfsync.core.scope import scope_from_patterns
 from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.watch import Watcher, relative_path, touched_targets
 from hfsync.engine.sync import SyncResult
-from tests.conftest import open_first_target
+from tests.conftest import first_target_of
 from tests.helpers_git import git, hfsync, push_edit, write_files
 
 DEBOUNCE = 0.3
@@ -100,8 +100,7 @@ def watching(
     outcomes: Outcomes = []
     failures: list[BaseException] = []
     watcher = Watcher(
-        repo,
-        [open_first_target(repo)],
+        *first_target_of(repo),
         debounce=DEBOUNCE,
         poll=poll,
         on_conflict=on_conflict,

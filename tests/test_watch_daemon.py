@@ -28,7 +28,7 @@ from hfsync.engine.sync import SyncResult
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 from hfsync.ui.daemon_log import DaemonLog, SyncReporter
-from tests.conftest import open_first_target
+from tests.conftest import first_target_of
 from tests.helpers_git import commit_all, git, write_files
 from tests.helpers_signals import signal_a_worker_thread
 
@@ -59,8 +59,7 @@ def watching(repo: Path, **options: Any) -> Iterator[list[SyncResult | Exception
     outcomes: list[SyncResult | Exception] = []
     failures: list[BaseException] = []
     watcher = Watcher(
-        repo,
-        [open_first_target(repo)],
+        *first_target_of(repo),
         debounce=DEBOUNCE,
         poll=0.0,
         on_conflict=None,
@@ -221,7 +220,8 @@ def test_json_log_lines(make_repo, tmp_path: Path) -> None:
 def test_a_rejected_token_stops_the_watcher_with_exit_4(make_repo, tmp_path: Path) -> None:
     with hub_with_client(tmp_path / "hub", tmp_path / "hf") as hub:
         config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
-        repo = make_repo({"hfsync.toml": config, "app.py": "A = 1\n"})
+        readme = "---\nsdk: gradio\n---\n"
+        repo = make_repo({"hfsync.toml": config, "README.md": readme, "app.py": "A = 1\n"})
         env = {"HF_ENDPOINT": hub.url, "HF_TOKEN": "hf_not_a_valid_token"}
         with cli_watch(repo, tmp_path, "--poll", "0.2", env=env) as (proc, out, err):
             assert proc.wait(timeout=30) == 4
@@ -323,7 +323,8 @@ def test_eight_edits_under_a_commit_budget_all_reach_the_space(
 ) -> None:
     extra = f"commit_budget = {budget}\n" if budget else ""
     config = f'[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n{extra}'
-    repo = make_repo({"hfsync.toml": config, "app.py": "EDIT = 0\n"})
+    readme = "---\nsdk: gradio\n---\n"
+    repo = make_repo({"hfsync.toml": config, "README.md": readme, "app.py": "EDIT = 0\n"})
     commit_all(repo)
     hub.control.set_commit_rate_limit(4, window=WINDOW)
     with watching(repo, budget_window=WINDOW) as outcomes:

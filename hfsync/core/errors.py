@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hfsync.core.findings import Finding
     from hfsync.core.plan import Plan
 
 
@@ -117,6 +118,9 @@ class ValidationError(HfsyncError):
 
     exit_code = 2
 
-    def __init__(self, message: str, findings: tuple[object, ...] = ()) -> None:
+    def __init__(
+        self, message: str, findings: tuple[Finding, ...] = (), plan: Plan | None = None
+    ) -> None:
         super().__init__(message)
         self.findings = findings
+        self.plan = plan  # the refused plan, so that a dry run can still print it

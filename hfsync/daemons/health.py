@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from hfsync.core.errors import ConflictError, RefusedError
+from hfsync.core.errors import ConflictError, RefusedError, ValidationError
 
 if TYPE_CHECKING:
     from hfsync.engine.sync import SyncResult
@@ -24,6 +24,8 @@ def problem_of(exc: Exception) -> str:
         return "conflict"
     if isinstance(exc, RefusedError):
         return "refused"  # a rejected token, no permission, a missing repo
+    if isinstance(exc, ValidationError):
+        return "checks"  # a file the checks before upload refused
     if rate_limit_wait(exc) is not None:
         return "rate_limited"
     return "error"
@@ -36,7 +38,7 @@ class Health:
         self._lock = threading.Lock()
         self._running = False
         self._ready = False
-        self._targets: dict[str, dict[str, str] | None] = {}
+        self._targets: dict[str, dict[str, Any] | None] = {}
         self._source: str | None = None
 
     def set_running(self, running: bool) -> None:
@@ -48,13 +50,18 @@ class Health:
             self._ready = True
 
     def record(self, target: str, outcome: SyncResult | Exception) -> None:
-        if not isinstance(outcome, Exception):
-            failure = None
-        else:
+        failure: dict[str, Any] | None = None
+        if isinstance(outcome, Exception):
             problem = problem_of(outcome)
             if problem == "rate_limited":
                 return
-            failure = {"target": target, "problem": problem, "message": str(outcome)}
+            failure = {
+                "target": target,
+                "problem": problem,
+                "message": str(outcome),
+            }
+            if isinstance(outcome, ValidationError):
+                failure["findings"] = [str(finding) for finding in outcome.findings]
         with self._lock:
             self._targets[target] = failure
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from hfsync.core.errors import ConflictError
+from hfsync.core.errors import ConflictError, ValidationError
 
 if TYPE_CHECKING:
     from hfsync.engine.sync import SyncResult
@@ -27,6 +27,8 @@ def outcome_of(outcome: SyncResult | Exception) -> str:
 
     if isinstance(outcome, ConflictError):
         return "conflict"
+    if isinstance(outcome, ValidationError):
+        return "checks"
     if isinstance(outcome, Exception):
         return "rate_limited" if rate_limit_wait(outcome) is not None else "error"
     return "committed" if outcome.commit else "nothing"
@@ -47,6 +49,12 @@ class Metrics:
         self.deleted = Counter("hfsync_deleted_files", "Files deleted.", ["target"], registry=r)
         self.conflicts = Counter(
             "hfsync_conflicts", "Remote edits found in the way of a sync.", ["target"], registry=r
+        )
+        self.findings = Counter(
+            "hfsync_check_findings",
+            "Files the checks before upload refused, by check (nothing was synced).",
+            ["target", "check"],
+            registry=r,
         )
         self.last_success = Gauge(
             "hfsync_last_success_timestamp_seconds",
@@ -86,6 +94,10 @@ class Metrics:
         self.duration.labels(target).observe(seconds)
         if isinstance(outcome, ConflictError):
             self.conflicts.labels(target).inc(len(outcome.paths) or 1)
+            return
+        if isinstance(outcome, ValidationError):
+            for finding in outcome.findings:
+                self.findings.labels(target, finding.check).inc()
             return
         if isinstance(outcome, Exception):
             return

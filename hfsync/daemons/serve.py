@@ -20,17 +20,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hfsync.config.model import Config, find_config, load_config
-from hfsync.config.scope import scope_for_target
-from hfsync.core.errors import HfsyncError, Interrupted
+from hfsync.config.model import TargetConfig, find_config, load_config
+from hfsync.core.errors import HfsyncError
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
 from hfsync.daemons.watch import SIGNAL_CHECK
-from hfsync.engine.interrupted import what_was_written, written_by
-from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
-from hfsync.local.source import git_dir, read_source
-from hfsync.remotes.target import Target, open_target
+from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
+from hfsync.engine.sync import SyncOptions
 
 SETTLE = 0.5  # after a webhook, wait this long for more deliveries before fetching
 MAX_SETTLE = 5.0
@@ -62,7 +59,8 @@ class Server:
         self._last_delivery = 0.0
         self._first_delivery: float | None = None
         self._config_key: tuple[str, str] | None = None
-        self._targets: list[Target] = []
+        self._targets: Targets | None = None
+        self._chosen: list[TargetConfig] = []
         self.pacers: dict[str, Pacer] = {}
         self._held: dict[str, float] = {}
         self.syncing = False
@@ -126,49 +124,45 @@ class Server:
         try:
             self._load_targets(commit)
         except HfsyncError as exc:
-            for name in [t.config.name for t in self._targets] or ["config"]:
+            for name in [c.name for c in self._chosen] or ["config"]:
                 self._monitor.sync_done(name, exc, 0.0)
             return
-        for target in self._targets:
+        for config in self._chosen:
             if self._stop_requested:
                 return
-            name = target.config.name
+            name = config.name
             now = self._clock()
             ready = self.pacers[name].ready_at(now)
             if ready > now:
                 self._held[name] = ready
                 continue
             self._held.pop(name, None)
-            self._sync(target, commit)
+            self._sync(config, commit)
 
-    def _sync(self, target: Target, commit: str) -> None:
-        name = target.config.name
+    def _sync(self, config: TargetConfig, commit: str) -> None:
+        if self._targets is None:
+            return
+        name = config.name
         started = self._clock()
-        outcome: SyncResult | Exception
+        options = SyncOptions(rev=commit, on_conflict=self._on_conflict)
         try:
             self.syncing = True
-            source = read_source(self.clone.directory, commit, target.scope.includes)
-            outcome = run_sync(
-                target, source, SyncOptions(rev=commit, on_conflict=self._on_conflict)
-            )
-        except KeyboardInterrupt as exc:
-            raise Interrupted(what_was_written(target, written_by(exc))) from None
-        except Exception as exc:  # a server outlives a failed sync; the next round retries
-            outcome = exc
+            (outcome,) = sync_targets(SyncRequest(self._targets, [config], options)).outcomes
         finally:
             self.syncing = False
         finished = self._clock()
+        answer = outcome.answer
         pacer = self.pacers[name]
-        if isinstance(outcome, SyncResult):
-            if outcome.commit:
+        if not isinstance(answer, Exception):
+            if answer.commit:
                 pacer.committed(finished)
             else:
                 pacer.succeeded()
         else:
-            wait = rate_limit_wait(outcome)
+            wait = rate_limit_wait(answer)
             at = pacer.rate_limited(finished, wait) if wait is not None else pacer.failed(finished)
             self._held[name] = at
-        self._monitor.sync_done(name, outcome, finished - started)
+        self._monitor.sync_done(name, answer, finished - started)
 
     def _load_targets(self, commit: str) -> None:
         """Open the targets of the config (read again only when its file changed)."""
@@ -177,19 +171,16 @@ class Server:
         key = (str(path), path.read_text(encoding="utf-8", errors="replace"))
         if key == self._config_key:
             return
-        config: Config = load_config(path)
-        directory = git_dir(root)
-        targets = []
-        for target_config in config.targets:
-            scope = scope_for_target(target_config, root, config.path)
-            targets.append(open_target(target_config, scope, root, directory))
-        for target in targets:
-            name = target.config.name
+        config = load_config(path)
+        targets = Targets(root, config)
+        for target_config in config.targets:  # each opened now: a bad scope is a config error
+            targets.open(target_config)
+            name = target_config.name
             if name not in self.pacers:
                 self.pacers[name] = Pacer(
-                    target.config.commit_budget, self._budget_window, target.config.min_interval
+                    target_config.commit_budget, self._budget_window, target_config.min_interval
                 )
                 self._monitor.add_target(name, self.pacers[name])
-        self._targets, self._config_key = targets, key
-        names = ", ".join(t.config.name for t in targets)
+        self._targets, self._chosen, self._config_key = targets, list(config.targets), key
+        names = ", ".join(c.name for c in config.targets)
         self._monitor.log.info("config", f"targets from {path.name} at {commit[:12]}: {names}")

@@ -29,18 +29,18 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hfsync.core.errors import ConfigError, Interrupted, RefusedError, SourceError
+from hfsync.core.errors import ConfigError, RefusedError, SourceError, ValidationError
 from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
-from hfsync.engine.interrupted import what_was_written, written_by
-from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
-from hfsync.local.source import read_source
-from hfsync.remotes.target import Target
+from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
+from hfsync.engine.sync import SyncOptions, SyncResult
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers.api import BaseObserver
+
+    from hfsync.config.model import TargetConfig
 
 Report = Callable[[str, SyncResult | Exception, float], None]
 """Called in the watching thread after each sync of one target: its result or error, seconds."""
@@ -107,8 +107,8 @@ class Watcher:
 
     def __init__(
         self,
-        repo_root: Path,
-        targets: Sequence[Target],
+        targets: Targets,
+        chosen: Sequence[TargetConfig],
         *,
         debounce: float,
         poll: float,
@@ -117,18 +117,20 @@ class Watcher:
         force: bool = False,
         budget_window: float = HOUR,
     ) -> None:
-        self.repo_root = repo_root
-        self._root = os.path.realpath(repo_root)  # watchdog reports paths under what it watches
-        self._targets = {target.config.name: target for target in targets}
-        self._scopes = {name: target.scope.includes for name, target in self._targets.items()}
+        self.repo_root = targets.repo_root
+        # watchdog reports paths under what it watches
+        self._root = os.path.realpath(targets.repo_root)
+        self._opened = targets
+        self._targets = {config.name: config for config in chosen}
+        self._scopes = {c.name: targets.open(c).scope.includes for c in chosen}
         self._known: dict[str, list[str]] = {}
         self._poll = poll
         self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force)  # worktree
         self._report = report
         self._debouncer = Debouncer(debounce, max_wait=MAX_WAIT_DELAYS * debounce)
         self.pacers = {
-            name: Pacer(t.config.commit_budget, budget_window, t.config.min_interval)
-            for name, t in self._targets.items()
+            name: Pacer(c.commit_budget, budget_window, c.min_interval)
+            for name, c in self._targets.items()
         }
         self._held: dict[str, float] = {}  # target -> when its pending changes may be synced
         self._inbox: queue.SimpleQueue[tuple[float, FileSystemEvent] | None] = queue.SimpleQueue()
@@ -285,29 +287,28 @@ class Watcher:
         return touched
 
     def _sync(self, names: Collection[str], *, first: bool = False) -> None:
-        for name, target in self._targets.items():  # in the config's order
+        for name, config in self._targets.items():  # in the config's order
             if name not in names:
                 continue
             if self._stop_requested:
                 return
             started = time.monotonic()
-            outcome: SyncResult | Exception
+            request = SyncRequest(self._opened, [config], self._options)
             try:
                 self.syncing = True
-                source = read_source(self.repo_root, None, target.scope.includes)
-                self._known[name] = sorted(source.files)
-                outcome = run_sync(target, source, self._options)
-            except KeyboardInterrupt as exc:
-                raise Interrupted(what_was_written(target, written_by(exc))) from None
-            except Exception as exc:  # a watcher outlives a failed sync; the next one retries
-                if isinstance(exc, _FATAL_AT_START if first else _FATAL):
-                    raise
-                outcome = exc
+                (outcome,) = sync_targets(request).outcomes  # Ctrl-C: Interrupted, raised
             finally:
                 self.syncing = False
+            if outcome.source is not None:
+                self._known[name] = sorted(outcome.source.files)
+            error = outcome.error
+            # A watcher outlives a failed sync (the next one retries) unless it cannot work as
+            # configured.
+            if error is not None and isinstance(error, _FATAL_AT_START if first else _FATAL):
+                raise error
             finished = time.monotonic()
-            self._paced(name, outcome, finished)
-            self._report(name, outcome, finished - started)
+            self._paced(name, outcome.answer, finished)
+            self._report(name, outcome.answer, finished - started)
 
     def _paced(self, name: str, outcome: SyncResult | Exception, now: float) -> None:
         pacer = self.pacers[name]
@@ -317,6 +318,8 @@ class Watcher:
             else:
                 pacer.succeeded()
             return
+        if isinstance(outcome, ValidationError):
+            return  # nothing to retry: the next change (or poll) syncs again
         wait = rate_limit_wait(outcome)
         if wait is not None:
             self._held[name] = pacer.rate_limited(now, wait)

@@ -15,7 +15,7 @@ from hfsync.core.errors import BuildFailedError, ConflictError, RolledBackError
 
 if TYPE_CHECKING:
     from hfsync.config.model import NotifyConfig
-    from hfsync.engine.pipeline import TargetOutcome
+    from hfsync.engine.outcome import TargetOutcome
 
 TIMEOUT_S = 10
 MAX_PATHS = 20

@@ -18,8 +18,9 @@ from hfsync.core.backups import Backup, list_backups
 from hfsync.core.errors import ConfigError, RemoteError, RemoteMovedError
 from hfsync.core.record import Proof, SyncRecord, commit_message, tree_digest
 from hfsync.core.snapshot import RemoteFile
+from hfsync.engine.backup import take_backup
 from hfsync.engine.base import recover_base
-from hfsync.engine.sync import MAX_ATTEMPTS, take_backup
+from hfsync.engine.sync import MAX_ATTEMPTS
 from hfsync.local.state import BasePointer
 from hfsync.remotes.target import Target
 

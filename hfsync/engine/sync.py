@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from hfsync.core.backups import backup_name, backup_of, backups_to_prune, list_backups
 from hfsync.core.errors import (
     ConflictError,
     RemoteError,
@@ -24,6 +23,7 @@ from hfsync.core.meter import Meter
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
+from hfsync.engine.backup import ensure_backup, prune_backups
 from hfsync.engine.base import recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
@@ -33,6 +33,7 @@ from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, run_lock
 from hfsync.remotes import Change
 from hfsync.remotes.target import Target, local_files
+from hfsync.validate import validate
 
 MAX_ATTEMPTS = 3
 log = logging.getLogger("hfsync.sync")
@@ -51,8 +52,9 @@ class SyncOptions:
     prune: bool = False
     commit_message: str | None = None  # the commit's title instead of hfsync's summary
     source_url: str | None = None  # recorded as HFSync-Source-Url (a CI run or commit page)
-    # Called with the plan after the plan checks and before any write; raises to stop the run.
-    before_write: Callable[[Target, Source, Plan], None] | None = None
+    # Called with the plan after the plan checks, before the checks of the files and any write
+    # (to show the plan); it decides nothing: the checks run whatever it does.
+    on_plan: Callable[[Target, Plan], None] | None = None
     progress: Callable[[str], None] = _quiet  # phases, one line each ("uploading 3 files, 2 MB")
     meter: Meter | None = None  # counts large files' bytes as they are uploaded
 
@@ -169,7 +171,9 @@ def _write(
             if target.remote.missing is not None:
                 if options.dry_run:
                     written.created = f"would create {target.remote.missing}"
-                else:
+                else:  # a repo is created only for a plan that passes every check
+                    check_plan(snap.plan, target.config.max_delete, options.force)
+                    validate(target, source, snap.plan)
                     written.planned, written.planned_head = True, None  # creating: check after
                     written.created = target.remote.create_missing()
                     snap = snapshot(target, source, policy)
@@ -186,8 +190,9 @@ def _write(
                 created=written.created,
                 note=note,
             )
-            if options.before_write is not None:
-                options.before_write(target, source, plan)
+            if options.on_plan is not None:
+                options.on_plan(target, plan)
+            validate(target, source, plan)
             if options.dry_run or not plan.has_changes:
                 return result
             source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
@@ -286,67 +291,6 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
-
-
-def take_backup(
-    target: Target, head: str | None, now: datetime
-) -> tuple[str | None, tuple[str, ...]]:
-    """Back up `head` (reusing a backup of it) and prune hfsync's backups beyond `backup_keep`."""
-    name, branches = ensure_backup(target, head, now)
-    return name, prune_backups(target, branches)
-
-
-def ensure_backup(
-    target: Target, head: str | None, now: datetime
-) -> tuple[str | None, dict[str, str]]:
-    """The name of an hfsync backup branch at `head` (an existing one, else a new one), and the
-    remote's branches with it.
-
-    One backup per head: retries, failed runs and two runs at once on one checkout (the run
-    lock orders them) never multiply them. When another run creates the same name first, its
-    branch is taken as ours if it points at `head`. Two machines at once may each make one (no
-    lock is shared, and listing again after every backup would cost each sync a request);
-    retention counts such copies once.
-    """
-    if head is None:
-        return None, {}
-    remote = target.remote
-    branches = remote.branches()
-    existing = backup_of(list_backups(branches), head)
-    if existing is not None:
-        return existing.name, branches
-    name = backup_name(head, now, branches)
-    try:
-        remote.create_branch(name, head)
-    except RemoteError:
-        branches = remote.branches()
-        again = backup_of(list_backups(branches), head)
-        if again is None:
-            raise
-        return again.name, branches
-    return name, {**branches, name: head}
-
-
-def prune_backups(target: Target, branches: dict[str, str]) -> tuple[str, ...]:
-    """Delete hfsync's backups of heads beyond the newest `backup_keep` distinct heads, after a
-    commit (`branches`: the remote's, as the backup left them). A backup already gone (another
-    run pruned it) is fine; a failure to prune is only logged: the sync itself has landed."""
-    remote = target.remote
-    pruned = backups_to_prune(list_backups(branches), target.config.backup_keep)
-    done = []
-    for backup in pruned:
-        try:
-            remote.delete_branch(backup.name)
-        except RemoteError as exc:
-            try:
-                still_there = backup.name in remote.branches()
-            except RemoteError:
-                still_there = True
-            if still_there:
-                log.warning("could not prune backup %s: %s", backup.name, exc)
-                continue
-        done.append(backup.name)
-    return tuple(done)
 
 
 def _fill_sha256_for_lfs(

@@ -36,7 +36,7 @@ from hfsync.memo.fingerprint import Checkout, Fingerprint
 
 if TYPE_CHECKING:
     from hfsync.config.model import Config
-    from hfsync.engine.pipeline import TargetOutcome
+    from hfsync.engine.outcome import TargetOutcome
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 

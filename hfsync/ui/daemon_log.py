@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hfsync.core.errors import ConflictError, HfsyncError
+from hfsync.core.errors import ConflictError, HfsyncError, ValidationError
 
 if TYPE_CHECKING:
     from hfsync.engine.sync import SyncResult
@@ -138,6 +138,8 @@ class SyncReporter:
 def error_message(exc: Exception) -> str:
     if isinstance(exc, ConflictError):
         return f"conflict: {exc}"
+    if isinstance(exc, ValidationError):  # each file and check, in the one line
+        return f"error: {exc}: " + " | ".join(str(finding) for finding in exc.findings)
     if isinstance(exc, HfsyncError):
         return f"error: {exc}"
     return f"unexpected error: {type(exc).__name__}: {exc}"

@@ -18,7 +18,7 @@ import click
 from hfsync.core.errors import BuildFailedError
 
 if TYPE_CHECKING:
-    from hfsync.engine.pipeline import TargetOutcome
+    from hfsync.engine.outcome import TargetOutcome
 
 _OUTPUT_KEYS = ("commit", "commit-url", "backup", "changed", "conflicts")
 

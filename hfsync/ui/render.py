@@ -14,8 +14,9 @@ from hfsync.core.redact import redact
 
 if TYPE_CHECKING:
     from hfsync.core.backups import Backup
+    from hfsync.core.findings import Finding
     from hfsync.core.plan import Operation, Plan
-    from hfsync.engine.pipeline import TargetOutcome
+    from hfsync.engine.outcome import TargetOutcome
     from hfsync.engine.rollback import RollbackResult
     from hfsync.engine.sync import SyncResult
 
@@ -179,6 +180,11 @@ def outcome_error(outcome: TargetOutcome, verbosity: int = 0) -> None:
     if outcome.plan is not None and not outcome.plan_shown:
         plan(outcome.name, outcome.plan, verbosity)
     error_line(outcome)
+
+
+def finding_warning(target: str, finding: Finding) -> None:
+    """On stderr: a finding that would stop a sync, where nothing is being synced (`status`)."""
+    click.echo(redact(f"hfsync: warning: {target}: {finding} (a sync would refuse it)"), err=True)
 
 
 def error_line(outcome: TargetOutcome) -> None:

@@ -24,19 +24,16 @@ if TYPE_CHECKING:
     from hfsync.remotes.target import Target
 
 
-def findings_for(
-    target: Target, source: Source, plan: Plan, *, full: bool = False
-) -> list[Finding]:
+def findings_for(target: Target, source: Source, plan: Plan) -> list[Finding]:
     """Every finding on what `plan` would write to `target`, less what its `allow` list lets
-    through. Only the files the plan uploads are read (a no-change plan reads nothing); `full`
-    checks a Space's configuration even when the plan writes nothing."""
+    through. Only the files the plan uploads are read (a no-change plan reads nothing)."""
     from hfsync.validate import paths, secrets, sizes, space
 
     found = [
         *secrets.check(target, source, plan),
         *sizes.check(target, source, plan),
         *paths.check(target, plan),
-        *space.check(target, source, plan, always=full),
+        *space.check(target, source, plan),
     ]
     if not found:
         return []  # the usual case: no need to build the `allow` matcher
@@ -53,6 +50,7 @@ def validate(target: Target, source: Source, plan: Plan) -> None:
             f"{len(found)} {noun} in the files to upload; nothing was written. Fix them, or "
             'let a deliberate one through with the target\'s `allow = ["CHECK:PATH"]`',
             tuple(found),
+            plan,
         )
 
 

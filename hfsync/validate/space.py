@@ -22,30 +22,34 @@ MAX_README_BYTES = 1_000_000
 _VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}((a|b|rc|\.dev|\.post)\d+)?$")
 
 
-def check(target: Target, source: Source, plan: Plan, *, always: bool = False) -> list[Finding]:
-    """Findings on the Space's README.md after the plan. A run checks it when the plan could
-    break it (README.md written or deleted, or any deletion: the app file's, say);
-    `always` (hfsync check) checks it whatever the plan."""
+def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
+    """Findings on the Space's README.md in the tree the plan leaves, when the plan could break
+    the Space's configuration or makes the Space: README.md written or deleted, any deletion
+    (the app file's, say), or a Space the sync creates (which must start with a configuration,
+    even when its README.md lies outside the target's paths). A configuration already missing
+    or broken on an existing Space, which the plan does not touch, is not this sync's doing."""
     if not is_space(target):
         return []
     touched = any(op.path == README for op in (*plan.uploads, *plan.deletes))
-    if not (always or touched or plan.deletes):
+    creating = target.remote.missing is not None
+    if not (touched or creating or plan.deletes):
         return []
     tree = tree_after(target, plan)
     if README not in tree:
-        if not (always or touched):
+        if not (touched or creating):
             return []  # no README before the sync either: not this sync's doing
         return [
             _finding(
                 0,
                 "no README.md: the Space has no configuration",
-                "add a README.md whose front matter sets at least `sdk`",
+                "add a README.md whose front matter sets at least `sdk` (and keep it in the "
+                "target's paths)",
             )
         ]
     text = _readme_after(target, source, plan)
     meta, lines = _front_matter(text)
     if meta is None:
-        if not (always or touched):
+        if not (touched or creating):
             return []  # no configuration before the sync either: not this sync's doing
         return [
             _finding(

@@ -1,0 +1,112 @@
+"""Commands that do not sync: `ls-files`, `backups`, `rollback`, `init`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hfsync.cli.options import (
+    config_option,
+    json_option,
+    load_config,
+    one_target,
+    target_option,
+)
+
+
+@click.command("ls-files")
+@config_option
+@target_option
+@click.option("--rev", help="List the files of this commit instead of the working tree.")
+@click.option("--paths", "paths", multiple=True, help="A `paths` pattern (repeatable, in order).")
+@click.option(
+    "--paths-ignore", "paths_ignore", multiple=True, help="A `paths-ignore` pattern (repeatable)."
+)
+def ls_files(
+    config_path: Path | None,
+    target_name: str | None,
+    rev: str | None,
+    paths: tuple[str, ...],
+    paths_ignore: tuple[str, ...],
+) -> None:
+    """Print the repository paths in scope, one per line, sorted.
+
+    With --paths / --paths-ignore the patterns are GitHub Actions filters and no config is read;
+    otherwise the target's scope from the config is used.
+    """
+    from hfsync.config.scope import scope_for_target
+    from hfsync.core.scope import scope_from_patterns
+    from hfsync.local.source import find_repo_root, list_paths
+
+    repo_root = find_repo_root(Path.cwd())
+    if paths or paths_ignore:
+        scope = scope_from_patterns(paths, paths_ignore)
+    else:
+        config = load_config(repo_root, config_path)
+        scope = scope_for_target(config.target(target_name), repo_root, config.path)
+    for path in list_paths(repo_root, rev):
+        if scope.includes(path):
+            click.echo(path)
+
+
+@click.command()
+@config_option
+@target_option
+@json_option
+def backups(config_path: Path | None, target_name: str | None, as_json: bool) -> None:
+    """List hfsync's backup branches of a target, newest first."""
+    from hfsync.core.backups import list_backups
+    from hfsync.ui import render
+
+    target = one_target(config_path, target_name)
+    found = list_backups(target.remote.branches())
+    if as_json:
+        click.echo(json.dumps([b.to_dict() for b in found], indent=2))
+    else:
+        render.backups(target.config.name, found)
+
+
+@click.command()
+@click.argument("backup", required=False)
+@config_option
+@target_option
+@json_option
+def rollback(
+    backup: str | None, config_path: Path | None, target_name: str | None, as_json: bool
+) -> None:
+    """Restore a backup's tree (default: the newest) with a new commit, backed up first."""
+    from hfsync.engine.rollback import rollback as do_rollback
+    from hfsync.ui import render
+
+    result = do_rollback(one_target(config_path, target_name), backup)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        render.rollback_result(result)
+
+
+@click.command()
+@click.option(
+    "--from-workflow",
+    "workflow",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Take the trigger paths of this GitHub workflow file.",
+)
+@click.option("--repo", help="Hub repo id of the target (owner/name).")
+@click.option("--url", help="A git remote URL or local path instead of a Hub repo.")
+@click.option("--force", is_flag=True, help="Overwrite an existing hfsync.toml.")
+@click.option("--create", is_flag=True, help="Create the Hub repo on the first run.")
+def init(
+    workflow: Path | None, repo: str | None, url: str | None, force: bool, create: bool
+) -> None:
+    """Write a starter hfsync.toml at the repository root."""
+    from hfsync.config.starter import write_starter_config
+    from hfsync.local.source import find_repo_root
+
+    repo_root = find_repo_root(Path.cwd())
+    path = write_starter_config(
+        repo_root, workflow=workflow, repo=repo, url=url, force=force, create=create
+    )
+    click.echo(f"wrote {path}")
