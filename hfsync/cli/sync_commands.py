@@ -49,6 +49,7 @@ class RunArgs:
     prune: bool
     wait: bool
     commit_message: str | None
+    allow_older: bool
     verbose: bool
     quiet: bool
 
@@ -72,6 +73,11 @@ class RunArgs:
     "--wait", is_flag=True, help="Spaces: wait for the build (also: wait_for_build in the config)."
 )
 @click.option("--commit-message", help="The commit's title instead of hfsync's summary.")
+@click.option(
+    "--allow-older",
+    is_flag=True,
+    help="Sync a commit older than the one the target holds (an ancestor of it), on purpose.",
+)
 @verbosity_options
 def run(
     config_path: Path | None,
@@ -85,6 +91,7 @@ def run(
     prune: bool,
     wait: bool,
     commit_message: str | None,
+    allow_older: bool,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -105,6 +112,7 @@ def run(
         prune,
         wait,
         commit_message,
+        allow_older,
         verbose,
         quiet,
     )
@@ -175,6 +183,7 @@ def _run(args: RunArgs) -> RunAnswer:
                 force=args.force,
                 prune=args.prune,
                 commit_message=args.commit_message,
+                allow_older=args.allow_older,
                 source_url=source_url(head_sha(targets.repo_root, args.rev), os.environ),
                 on_plan=on_plan,
                 progress=progress,

@@ -52,6 +52,11 @@ class ConflictError(HfsyncError):
         self.plan = plan  # the blocked plan, so that a dry run can still print it
 
 
+class BackwardsError(ConflictError):
+    """The source is older than what the target already holds (an ancestor of the source of the
+    newest hfsync commit there): refused, nothing written; exit code 3, as a conflict."""
+
+
 class RemoteError(HfsyncError):
     """The remote refused or failed (auth, permission, missing repo, rate limit): exit code 4."""
 

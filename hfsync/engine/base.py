@@ -53,6 +53,7 @@ class Recovery:
     notes: tuple[str, ...] = ()
     rewritten: bool = False
     pointer: BasePointer | None = None  # the cached pointer it came from (saved for `head`)
+    deployed: str | None = None  # the source its newest authentic hfsync commit was made from
 
 
 def recover_base(target: Target, head: str | None) -> Recovery:
@@ -71,7 +72,7 @@ def recover_base(target: Target, head: str | None) -> Recovery:
         return Recovery(None, pointer.notes)
     tree = target.remote.tree(pointer.base_commit)
     base = derive_base(tree, record, target.scope)
-    return Recovery(base, pointer.notes, pointer=pointer)
+    return Recovery(base, pointer.notes, pointer=pointer, deployed=record.source)
 
 
 def _record(pointer: BasePointer) -> SyncRecord | None:

@@ -25,6 +25,7 @@ from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, 
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.backup import ensure_backup, prune_backups
 from hfsync.engine.base import recover_base
+from hfsync.engine.direction import refuse_going_back
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.patches import settle_brought_in
@@ -52,6 +53,7 @@ class SyncOptions:
     prune: bool = False
     commit_message: str | None = None  # the commit's title instead of hfsync's summary
     source_url: str | None = None  # recorded as HFSync-Source-Url (a CI run or commit page)
+    allow_older: bool = False  # sync a source older than the one the target holds, on purpose
     # Called with the plan after the plan checks, before the checks of the files and any write
     # (to show the plan); it decides nothing: the checks run whatever it does.
     on_plan: Callable[[Target, Plan], None] | None = None
@@ -66,6 +68,7 @@ class Snapshot:
     head: str | None
     plan: Plan
     tree: dict[str, RemoteFile]
+    deployed: str | None = None  # the source the newest authentic hfsync commit was made from
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     remember_settled(target, recovery, base, local, tree, source)
     plan = settle_brought_in(target, source, plan)
     plan = plan_without_ignored(target, source, local, tree, plan)
-    return Snapshot(head=head, plan=plan, tree=tree)
+    return Snapshot(head=head, plan=plan, tree=tree, deployed=recovery.deployed)
 
 
 def run_sync(
@@ -179,6 +182,8 @@ def _write(
                     snap = snapshot(target, source, policy)
             plan = snap.plan
             written.planned, written.planned_head = True, snap.head
+            if not options.allow_older:
+                refuse_going_back(source, snap.deployed, target.config.name)
             check_plan(plan, target.config.max_delete, options.force)
             note = _note(attempt, waited, plan.has_changes)
             result = SyncResult(
