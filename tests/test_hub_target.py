@@ -122,7 +122,7 @@ def test_a_no_change_run_asks_only_for_the_head_and_loads_no_client(
     requests = hub.control.requests()
     assert [(r.method, r.path) for r in requests] == [("GET", f"/api/spaces/{REPO}/revision/main")]
     assert requests[0].query == "expand=sha"  # the head alone: no list of every file
-    assert "api" not in vars(target.remote), "the Hub client was made for a no-change run"
+    assert "api" not in vars(target.remote.client), "the Hub client was made for a no-change run"
 
 
 def test_the_head_of_a_branch_with_a_slash_is_read_by_its_encoded_name(
@@ -143,7 +143,7 @@ def test_many_uploads_are_preuploaded_in_concurrent_chunks_and_all_land(
 ) -> None:
     """Over PREUPLOAD_CHUNK uploads, the preupload goes in chunks, two at a time: every file
     still lands with its bytes, an LFS one as LFS, and no chunk is asked twice."""
-    from hfsync.remotes import hub as hub_module
+    from hfsync.remotes import hub_upload as hub_module
 
     monkeypatch.setattr(hub_module, "PREUPLOAD_CHUNK", 4)
     files: dict[str, str | bytes] = {f"app/{i}.py": f"X = {i}\n" for i in range(17)}

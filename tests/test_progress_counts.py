@@ -126,7 +126,7 @@ def test_large_uploads_are_counted_batch_by_batch_as_the_hub_takes_them(
     make_repo, hub, env, monkeypatch
 ) -> None:
     from hfsync.engine.sync import SyncOptions, run_sync
-    from hfsync.remotes import hub as hub_remote
+    from hfsync.remotes import hub_upload as hub_remote
     from tests.conftest import open_first_target
 
     monkeypatch.setattr(hub_remote, "UPLOAD_BATCH", 3 << 20)
@@ -158,7 +158,7 @@ def test_large_files_in_later_batches_follow_the_gitignore_being_committed(
     new `.gitignore` only with the call that uploads it. Large files sent in later batches must
     be judged by it too, not by the one on the branch (which would drop them)."""
     from hfsync.engine.sync import SyncOptions, run_sync
-    from hfsync.remotes import hub as hub_remote
+    from hfsync.remotes import hub_upload as hub_remote
     from tests.conftest import open_first_target
     from tests.helpers_git import commit_all, write_files
 

@@ -57,7 +57,7 @@ def wait_for_build(
     if stage not in FAILED_STAGES:
         return BuildReport(config.name, stage)
     failed = f"Space {config.repo} failed to build after commit {result.commit[:12]} ({stage})"
-    reason = remote.space_error_message()
+    reason = remote.space.error_message()
     if reason:
         failed += f": {clean_line(' '.join(reason.split()), 300)}"
     log = _log_tail(remote, stage)  # read before a rollback starts another build
@@ -80,7 +80,7 @@ def _log_tail(remote: HubRemote, stage: str) -> dict[str, Any]:
     if stage == "NO_APP_FILE":  # nothing was built
         return found
     try:
-        found["log"] = tuple(remote.space_log_tail(build))
+        found["log"] = tuple(remote.space.log_tail(build))
     except RemoteError as exc:
         found["log_note"] = f"could not read the {name}: {exc}"
     return found
@@ -89,7 +89,7 @@ def _log_tail(remote: HubRemote, stage: str) -> dict[str, Any]:
 def _settled_stage(remote: HubRemote, timeout: float, on_stage: Callable[[str], None]) -> str:
     """Poll the Space until it leaves the building stages; its final stage."""
     deadline = time.monotonic() + timeout
-    stage = remote.space_stage()
+    stage = remote.space.stage()
     on_stage(stage)
     while stage in BUSY_STAGES:
         if time.monotonic() >= deadline:
@@ -98,7 +98,7 @@ def _settled_stage(remote: HubRemote, timeout: float, on_stage: Callable[[str], 
                 "raise build_timeout or check the build logs"
             )
         time.sleep(POLL_INTERVAL)
-        previous, stage = stage, remote.space_stage()
+        previous, stage = stage, remote.space.stage()
         if stage != previous:
             on_stage(stage)
     return stage

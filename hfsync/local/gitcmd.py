@@ -37,3 +37,8 @@ def git_output(
     done = run_git(repo, *args, stdin=stdin, env=env)
     done.check_returncode()
     return done.stdout
+
+
+def split_z(out: str) -> list[str]:
+    """The records of git's `-z` output (each ended by a NUL)."""
+    return out.split("\0")[:-1]

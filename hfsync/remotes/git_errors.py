@@ -1,11 +1,14 @@
 """git's failures, read: which are temporary (network, 5xx), which mean the branch moved under a
-push (a lost lease or a ref-lock race), and git's whole message on one line."""
+push (a lost lease or a ref-lock race), which want credentials, and git's whole message on one
+line."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hfsync.core.errors import RemoteError, TemporaryError
 from hfsync.core.redact import redact
+from hfsync.remotes import retry
 from hfsync.remotes.retry import Transient
 
 # What git prints when the network or the server failed, not the request (a retry may pass).
@@ -65,6 +68,42 @@ def message(exc: Any) -> str:
     lines = [line.strip() for line in _unwrap(exc.stderr).splitlines() if line.strip()]
     text = "; ".join(lines) if lines else f"exit status {exc.status}"
     return redact(text)
+
+
+_CREDENTIAL_SIGNS = (
+    "terminal prompts disabled",
+    "could not read Username",
+    "could not read Password",
+    "Authentication failed",
+    "Permission denied (publickey",
+)
+
+
+def needs_credentials(exc: Any) -> bool:
+    """True when git failed because the remote wants credentials it was not given."""
+    text = str(exc.stderr or "")
+    return any(sign in text for sign in _CREDENTIAL_SIGNS)
+
+
+def credentials_message(url: str) -> str:
+    return (
+        f"git needs credentials for {redact(url)}: give git a credential helper "
+        "('git config --global credential.helper ...') or an ssh key, or a token in the URL "
+        "from a secret; hfsync never prompts"
+    )
+
+
+def error_for(what: str, exc: Exception, url: str) -> RemoteError:
+    """TemporaryError (exit 6) when git failed on the network and retries did not help, with
+    git's whole message; RemoteError (exit 4) otherwise."""
+    failure = exc.failure if isinstance(exc, retry.GaveUp) else exc
+    if needs_credentials(failure):
+        return RemoteError(credentials_message(url))
+    if isinstance(exc, retry.GaveUp):
+        tries = f" after {exc.attempts} attempts" if exc.attempts > 1 else ""
+        text = message(exc.failure)
+        return TemporaryError(f"{what} failed{tries} ({exc.transient.kind}): {text}")
+    return RemoteError(f"{what} failed: {message(exc)}")
 
 
 def _unwrap(captured: object) -> str:

@@ -1,10 +1,10 @@
-"""A Hub branch's head: where `HfApi.repo_info` asks for it, and one quick read of it.
+"""A Hub branch's head: where `HfApi.repo_info` asks for it, and two reads of it.
 
-`HubRemote.head` asks through the Hub client's session (its retries, errors and headers).
-`quick_head` asks the same URL with the standard library alone, for `hfsync run`'s check that
-nothing changed since its last answer (memo/answer.py): importing the client's HTTP stack
-costs more than the whole check. Any failure there is only "not known": the run then plans in
-full and reports the failure properly.
+`read_head` asks through the Hub client's session (its retries, errors and headers), for
+`HubRemote.head`. `quick_head` asks the same URL with the standard library alone, for `hfsync
+run`'s check that nothing changed since its last answer (memo/answer.py): importing the
+client's HTTP stack costs more than the whole check. Any failure there is only "not known":
+the run then plans in full and reports the failure properly.
 """
 
 from __future__ import annotations
@@ -14,9 +14,14 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from hfsync import __version__
+from hfsync.core.errors import RemoteError
+
+if TYPE_CHECKING:
+    from hfsync.remotes.hub_client import HubClient
 
 COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 _MAX_ANSWER = 1_000_000  # bytes of the Hub's answer read at most
@@ -29,6 +34,26 @@ def revision_url(endpoint: str, repo_type: str, repo_id: str, branch: str) -> st
     one, on every no-change run)."""
     path = f"{quote(repo_id, safe='/')}/revision/{quote(branch, safe='')}"
     return f"{endpoint}/api/{repo_type}s/{path}?expand=sha"
+
+
+def read_head(client: HubClient) -> str | None:
+    """The GET `HfApi.repo_info(expand=["sha"])` makes (same URL, headers and error
+    mapping), without making the client: a no-change run needs nothing else from the Hub."""
+    from huggingface_hub.utils import get_session, hf_raise_for_status
+
+    url = revision_url(client.endpoint, client.repo_type, client.repo_id, client.branch)
+    response = get_session().get(url, headers=client.headers())
+    hf_raise_for_status(response)
+    try:
+        sha = response.json().get("sha")
+    except (ValueError, AttributeError):
+        sha = ""
+    if sha is not None and not (isinstance(sha, str) and COMMIT_ID.fullmatch(sha)):
+        raise RemoteError(
+            f"the Hub's answer for the head of {client.description} is not a commit id; "
+            f"check HF_ENDPOINT ({client.endpoint})"
+        )
+    return sha
 
 
 def quick_head(
