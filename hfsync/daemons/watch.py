@@ -33,6 +33,7 @@ from hfsync.core.errors import ConfigError, Interrupted, RefusedError, SourceErr
 from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
+from hfsync.engine.hot_reload import with_report
 from hfsync.engine.interrupted import what_was_written, written_by
 from hfsync.engine.sync import SyncOptions, SyncResult, Target, run_sync
 from hfsync.local.source import read_source
@@ -122,7 +123,8 @@ class Watcher:
         self._scopes = {name: target.scope.includes for name, target in self._targets.items()}
         self._known: dict[str, list[str]] = {}
         self._poll = poll
-        self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force)  # worktree
+        # The working tree; a Gradio Space hot-reloads Python changes (`hot_reload` of a target).
+        self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force, hot_reload=True)
         self._report = report
         self._debouncer = Debouncer(debounce, max_wait=MAX_WAIT_DELAYS * debounce)
         self.pacers = {
@@ -295,7 +297,7 @@ class Watcher:
                 self.syncing = True
                 source = read_source(self.repo_root, None, target.scope.includes)
                 self._known[name] = sorted(source.files)
-                outcome = run_sync(target, source, self._options)
+                outcome = with_report(target, run_sync(target, source, self._options))
             except KeyboardInterrupt as exc:
                 raise Interrupted(what_was_written(target, written_by(exc))) from None
             except Exception as exc:  # a watcher outlives a failed sync; the next one retries

@@ -22,12 +22,14 @@ from hfsync.core.errors import (
     TemporaryError,
     TooManyDeletesError,
 )
+from hfsync.core.hot_reload import HotReload
 from hfsync.core.meter import Meter
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.scope import Scope
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
+from hfsync.engine.hot_reload import hot_reload_decision
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.links import keep_links
@@ -69,6 +71,7 @@ class SyncOptions:
     before_write: Callable[[Target, Source, Plan], None] | None = None
     progress: Callable[[str], None] = _quiet  # phases, one line each ("uploading 3 files, 2 MB")
     meter: Meter | None = None  # counts large files' bytes as they are uploaded
+    hot_reload: bool = False  # `watch`: a Gradio Space may patch Python changes in place
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,10 @@ class SyncResult:
     attempts: int = 1
     created: str | None = None  # what a real run created ("would create ..." on a dry run)
     note: str | None = None  # e.g. another run got there first
+    hot_reload: HotReload | None = None  # whether the commit went out with hot reload, and why
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "target": self.target,
             "source": self.source,
             "commit": self.commit,
@@ -106,6 +110,9 @@ class SyncResult:
             "note": self.note,
             "plan": self.plan.to_dict(),
         }
+        if self.hot_reload is not None:
+            data["hot_reload"] = self.hot_reload.to_dict()
+        return data
 
 
 def open_target(target: TargetConfig, scope: Scope, repo_root: Path, git_dir: Path) -> Target:
@@ -244,11 +251,13 @@ def _write(
                 return result
             source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
             options.progress(describe_change(plan))
+            hot = hot_reload_decision(target, source, plan) if options.hot_reload else None
             written.backing_up = True
             written.backup, branches = ensure_backup(target, snap.head, now())
             change = Change(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
                 deletes=tuple(op.path for op in plan.deletes),
+                hot_reload=hot is not None and hot.hot,
             )
             proof = _proof(
                 target, snap, change, target.remote.prepare(change, source, options.meter)
@@ -274,6 +283,7 @@ def _write(
             attempts=attempt,
             created=written.created,
             note=note,
+            hot_reload=HotReload(hot, files=tuple(p for p, _ in change.uploads)) if hot else None,
         )
     raise written.explain(
         TemporaryError(

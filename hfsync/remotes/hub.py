@@ -376,8 +376,9 @@ class HubRemote:
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
             before = self.tree(commit) if commit else {}
             tree = dict(before)
+            hot_reload = change.hot_reload and len(parts) == 1
             try:
-                commit = self._create_commit(operations, commit, part_title, body)
+                commit = self._create_commit(operations, commit, part_title, body, hot_reload)
             except RemoteError as exc:
                 if number == 1:
                     raise
@@ -477,7 +478,12 @@ class HubRemote:
     # -- helpers -----------------------------------------------------------------------------
 
     def _create_commit(
-        self, operations: list[Any], parent: str | None, title: str, body: str
+        self,
+        operations: list[Any],
+        parent: str | None,
+        title: str,
+        body: str,
+        hot_reload: bool = False,
     ) -> str:
         """One commit pinned to `parent`. A POST that failed in a way worth retrying is retried
         only after checking the branch: if the commit landed (the answer was lost), it is
@@ -501,6 +507,7 @@ class HubRemote:
                 repo_type=self.repo_type,
                 revision=self.branch,
                 parent_commit=parent,
+                _hot_reload=hot_reload or None,
             )
             return str(info.oid)
 
