@@ -62,6 +62,12 @@ def with_report(target: Target, result: SyncResult) -> SyncResult:
     remote = target.remote
     if not isinstance(remote, HubRemote):
         return result
+    from hfsync.engine.interrupted import SyncInterrupted, Written
+
     token = remote.api.token if isinstance(remote.api.token, str) else None
-    report = read_report(remote.endpoint, remote.repo_id, token, result.commit, hot.files)
+    try:
+        report = read_report(remote.endpoint, remote.repo_id, token, result.commit, hot.files)
+    except KeyboardInterrupt:  # the commit has landed: say so
+        written = Written(created=result.created, backup=result.backup, commit=result.commit)
+        raise SyncInterrupted(written) from None
     return replace(result, hot_reload=HotReload(hot.decision, report, hot.files))

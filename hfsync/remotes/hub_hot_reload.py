@@ -79,7 +79,8 @@ def read_report(
     hot = info.hot_reloading
     if hot is None:
         return HotReloadReport(None, problem="the Hub did not hot-reload it; the Space rebuilds")
-    status = hot.get("status") if isinstance(hot.get("status"), str) else None
+    said = hot.get("status")
+    status = clean_line(said, 40) if isinstance(said, str) else None
     statuses = _replica_statuses(hot.get("replicaStatuses"))
     if status != "created":
         return HotReloadReport(status, tuple(Replica(r, s) for r, s in statuses))
@@ -109,8 +110,10 @@ def _space_info(
             body = _capped(response.iter_bytes(), limits.info_bytes)
     except httpx2.HTTPError as exc:
         return None, f"the Space's info could not be read ({type(exc).__name__})"
+    if body is None:
+        return None, f"the Space's info is over {limits.info_bytes >> 20} MB"
     try:
-        data = json.loads(body) if body is not None else None
+        data = json.loads(body)
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):

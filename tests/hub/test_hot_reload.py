@@ -262,7 +262,9 @@ def test_a_file_that_does_not_compile_is_one_exception_at_its_line() -> None:
     assert 'File "src/m.py", line 2' in events[1]["data"]["traceback"]
 
 
-@pytest.mark.parametrize("source", [b"x = 1\0\n", b"(" * 10_000 + b")" * 10_000])
+@pytest.mark.parametrize(
+    "source", [b"x = 1\0\n", b"(" * 10_000 + b")" * 10_000, b"x = 1" + b"+1" * 2000 + b"\n"]
+)
 def test_hostile_sources_are_an_error_event_not_a_crash(source: bytes) -> None:
     events = reload_events("app.py", b"", source)
     assert [e["data"]["kind"] for e in events][-1] in ("error", "exception")

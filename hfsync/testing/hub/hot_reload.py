@@ -149,6 +149,17 @@ def reload_events(path: str, old: bytes | None, new: bytes) -> list[Event]:
     if new_tree is None:
         return events
     old_tree = _parse(path, old, []) if old is not None else None
+    try:
+        _compare(path, old_tree, new_tree, new, events)
+    except RecursionError:  # an expression nested too deeply for `ast.dump`
+        events.append(_event("error", traceback=f"RecursionError: {path} is nested too deeply"))
+    return events
+
+
+def _compare(
+    path: str, old_tree: ast.Module | None, new_tree: ast.Module, new: bytes, events: list[Event]
+) -> None:
+    """The events of the top-level changes from `old_tree` to `new_tree`, added to `events`."""
     old_body = old_tree.body if old_tree else []
     old_definitions = {node.name: node for node in old_body if isinstance(node, _DEFINITIONS)}
     old_statements = Counter(ast.dump(node) for node in old_body if not _is_definition(node))
@@ -167,14 +178,13 @@ def reload_events(path: str, old: bytes | None, new: bytes) -> list[Event]:
             continue
         if isinstance(node, ast.Raise):
             events.append(_raised(path, node, lines))
-            return events
+            return
         code = lines[node.lineno - 1 : (node.end_lineno or node.lineno)][:MAX_CODE_LINES]
         events.append(_event("run", region=_region(node), codeLines="\n".join(code)))
         ran = True
     for gone in old_definitions.values():
         events.append(_object_event("delete", gone, _region(gone)))
     events.append(_event("ui", updated=ran))
-    return events
 
 
 def _parse(path: str, source: bytes, events: list[Event]) -> ast.Module | None:
