@@ -166,7 +166,8 @@ def files_read_at_head(clone: Path) -> int:
     """How many files or blobs a dry run of HEAD reads the content of (in this process)."""
     from hfsync.config.model import load_config
     from hfsync.config.scope import scope_for_target
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.local.source import read_source
     from hfsync.remotes.target import open_target
 

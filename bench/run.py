@@ -25,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import rows_git, rows_hub
+from bench import rows_git, rows_hot_reload, rows_hub
 from bench.measure import phase
 from bench.table import Row, markdown
 
@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.hub_size:
             with phase("Hub rows"):
                 rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
+            with phase("hot reload row"):
+                rows.append(rows_hot_reload.row(work, env))
         with phase("Xet rows"):
             rows += xet_rows(work, env)
     finally:

@@ -61,7 +61,8 @@ def test_git_commit_that_would_drop_an_unlisted_file_is_never_pushed(
         }
     )
     target = open_first_target(repo)
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
 
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
     head = push_edit(remote, tmp_path / "editor", {"app/x": "a file added on the remote\n"}, "edit")
@@ -86,7 +87,8 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestHub]:
 def test_hub_commit_that_dropped_a_file_is_reported(make_repo, hub: TestHub) -> None:
     repo = make_repo(
         {
-            "hfsync.toml": '[[targets]]\nname = "t"\nrepo = "user/demo"\ncreate = true\n',
+            "hfsync.toml": '[[targets]]\nname = "t"\nrepo = "user/demo"\ncreate = true\n'
+            'allow = ["space-config:README.md"]\n',
             "app/main.py": "print()\n",
             "app/debug.log": "noise\n",
         }

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from huggingface_hub import CommitOperationAdd, HfApi
 
-from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.core.errors import RemoteError, RemoteMovedError, SourceError
 from hfsync.core.snapshot import LocalFile
-from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
+from hfsync.engine.sync import run_sync
+from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.hashindex import git_blob_sha1
 from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
@@ -27,7 +28,12 @@ BIG = bytes(range(256)) * (15 * 4096)  # 15 MiB with NUL bytes: an LFS file
 
 
 def config(extra: str = "", repo: str = REPO) -> str:
-    return f'[[targets]]\nname = "space"\nrepo = "{repo}"\ncreate = true\n{extra}'
+    # These Spaces have no configuration (README.md) on purpose: the tests are about the
+    # commit path, and a Space the sync creates would otherwise be refused.
+    return (
+        f'[[targets]]\nname = "space"\nrepo = "{repo}"\ncreate = true\n'
+        f'allow = ["space-config:README.md"]\n{extra}'
+    )
 
 
 def sync(repo: Path) -> SyncResult:
@@ -161,20 +167,25 @@ def test_many_uploads_are_preuploaded_in_concurrent_chunks_and_all_land(
     assert listed["app/model.bin"].lfs is not None
 
 
-def test_a_file_saved_again_during_the_sync_still_syncs(
+def test_a_file_saved_again_during_the_sync_is_not_sent_unchecked(
     make_repo, hub: TestHub, env, tmp_path: Path
 ) -> None:
-    """Saved between the plan and the upload (as under `watch`): the file is sent as it is now,
-    and the cached tree says what the Hub holds, not what the plan expected."""
+    """Saved between the plan and the checks (as under `watch`): the bytes the checks read are
+    not the planned ones, so nothing is sent; the next sync sends the file as it is now, and the
+    cached tree says what the Hub holds."""
     repo = make_repo({"hfsync.toml": config(), "app.py": "print(1)\n"})
     sync(repo)
     write_files(repo, {"app.py": "print(2)\n"})
     target = open_first_target(repo)
     source = read_source(repo, None, target.scope.includes)
     write_files(repo, {"app.py": "print(3)\n"})  # after the source was read, before the upload
+    head = target.remote.head()
 
-    result = run_sync(target, source, SyncOptions())
+    with pytest.raises(SourceError, match="app.py changed while hfsync was syncing it"):
+        run_sync(target, source, SyncOptions())
+    assert target.remote.head() == head
 
+    result = sync(repo)
     assert result.commit is not None
     listed = HubRemote(
         REPO,
@@ -186,6 +197,7 @@ def test_a_file_saved_again_during_the_sync_still_syncs(
         cache_dir=tmp_path / "no-cache",
     ).tree(result.commit)
     assert target.remote.tree(result.commit) == listed
+    assert target.remote.read_file(result.commit, "app.py") == b"print(3)\n"
 
 
 def large_file_requests(hub: TestHub) -> list[str]:

@@ -157,7 +157,10 @@ def test_any_change_the_answer_depends_on_means_a_full_run(
 def test_a_hub_target_answers_again_after_one_request_and_sees_a_web_edit(
     make_repo: Callable[..., Path], hub: TestHub, env: dict[str, str], api: HfApi
 ) -> None:
-    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    config = (
+        '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+        'allow = ["space-config:README.md"]\n'
+    )
     repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n"})
     assert hfsync(repo, "run", "--worktree").returncode == 0
     expected = full(repo)

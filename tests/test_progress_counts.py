@@ -125,13 +125,17 @@ def test_piped_output_has_no_frames_and_no_hashing_rows(make_repo, tmp_path: Pat
 def test_large_uploads_are_counted_batch_by_batch_as_the_hub_takes_them(
     make_repo, hub, env, monkeypatch
 ) -> None:
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.remotes import hub_upload as hub_remote
     from tests.conftest import open_first_target
 
     monkeypatch.setattr(hub_remote, "UPLOAD_BATCH", 3 << 20)
     big = {f"big/{i}.bin": bytes([i]) * (2 << 20) for i in range(3)}
-    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    config = (
+        '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+        'allow = ["space-config:README.md"]\n'
+    )
     repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n", **big})
     target = open_first_target(repo)
     meter = Recorder()
@@ -157,13 +161,17 @@ def test_large_files_in_later_batches_follow_the_gitignore_being_committed(
     """The Hub decides what a `.gitignore` drops with each preupload call; the client sends the
     new `.gitignore` only with the call that uploads it. Large files sent in later batches must
     be judged by it too, not by the one on the branch (which would drop them)."""
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.remotes import hub_upload as hub_remote
     from tests.conftest import open_first_target
     from tests.helpers_git import commit_all, write_files
 
     monkeypatch.setattr(hub_remote, "UPLOAD_BATCH", 3 << 20)
-    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    config = (
+        '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+        'allow = ["space-config:README.md"]\n'
+    )
     repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n", ".gitignore": "big/\n"})
     target = open_first_target(repo)
     assert run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions())
@@ -187,10 +195,14 @@ def hub_remote_files(target) -> list[str]:
 def test_without_a_meter_or_under_the_batch_size_uploads_go_in_one_preupload(
     make_repo, hub, env
 ) -> None:
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
     from tests.conftest import open_first_target
 
-    config = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+    config = (
+        '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+        'allow = ["space-config:README.md"]\n'
+    )
     files = {"app.py": "print(1)\n", "big/0.bin": b"\1" * (2 << 20), "big/1.bin": b"\2" * (2 << 20)}
     repo = make_repo({"hfsync.toml": config, **files})
     target = open_first_target(repo)

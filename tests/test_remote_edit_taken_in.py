@@ -29,7 +29,10 @@ class Remote:
         self.kind, self.api = kind, api
         self.bare, self.clone = tmp_path / "target.git", tmp_path / "other"
         if kind == "hub":
-            self.config = f'[[targets]]\nname = "t"\nrepo = "{SPACE}"\ncreate = true\n'
+            self.config = (
+                f'[[targets]]\nname = "t"\nrepo = "{SPACE}"\ncreate = true\n'
+                'allow = ["space-config:README.md"]\n'
+            )
         else:
             self.config = f'[[targets]]\nname = "t"\nurl = "{self.bare}"\ncreate = true\n'
         self.config += 'paths = ["app/**", "data/**"]\n'

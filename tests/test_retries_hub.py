@@ -11,7 +11,8 @@ import pytest
 from huggingface_hub import HfApi
 
 from hfsync.core.backups import list_backups
-from hfsync.engine.sync import SyncOptions, SyncResult, run_sync
+from hfsync.engine.sync import run_sync
+from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import read_source
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN
@@ -25,7 +26,11 @@ BIG_TEXT = "x = 1\n" * (400 << 10)
 
 
 def config(extra: str = "") -> str:
-    return f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\n{extra}'
+    # No Space configuration on purpose (see test_hub_target.config).
+    return (
+        f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\n'
+        f'allow = ["space-config:README.md"]\n{extra}'
+    )
 
 
 def sync(repo: Path) -> SyncResult:

@@ -18,7 +18,11 @@ from hfsync.testing.hub import TestHub
 from tests.helpers_git import hfsync, write_files
 
 REPO = "user/demo"
-CONFIG = f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\n'
+# No Space configuration on purpose (see test_hub_target.config).
+CONFIG = (
+    f'[[targets]]\nname = "space"\nrepo = "{REPO}"\ncreate = true\n'
+    'allow = ["space-config:README.md"]\n'
+)
 
 
 def head(api: HfApi) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from hfsync.core.errors import RemoteError
-from hfsync.engine.sync import SyncOptions, run_sync
+from hfsync.engine.sync import run_sync
+from hfsync.engine.sync_values import SyncOptions
 from hfsync.local.source import Source, read_source
 from hfsync.remotes import Change
 from hfsync.remotes.git import GitRemote

@@ -108,7 +108,8 @@ def test_too_many_entries_in_one_folder(
     make_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hfsync.core.errors import ValidationError
-    from hfsync.engine.sync import SyncOptions, run_sync
+    from hfsync.engine.sync import run_sync
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.local.source import read_source
     from hfsync.validate import paths
     from tests.conftest import open_first_target

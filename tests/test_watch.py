@@ -25,7 +25,7 @@ from hfsync.core.errors import ConflictError
 from hfsync.core.scope import scope_from_patterns
 from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.watch import Watcher, relative_path, touched_targets
-from hfsync.engine.sync import SyncResult
+from hfsync.engine.sync_values import SyncResult
 from tests.conftest import first_target_of
 from tests.helpers_git import git, hfsync, push_edit, write_files
 

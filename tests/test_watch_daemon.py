@@ -24,7 +24,7 @@ from hfsync.core.errors import ConflictError, RemoteError, TooManyDeletesError
 from hfsync.daemons.pacing import Pacer
 from hfsync.daemons.watch import Watcher
 from hfsync.daemons.watchplan import plan_watches
-from hfsync.engine.sync import SyncResult
+from hfsync.engine.sync_values import SyncResult
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN, hub_with_client
 from hfsync.ui.daemon_log import DaemonLog, SyncReporter

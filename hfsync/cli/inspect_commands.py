@@ -29,7 +29,7 @@ def _dry_run(
 ) -> SyncReport:
     """The pipeline stopped before the first write, for `check` and `status`."""
     from hfsync.engine.pipeline import SyncRequest, sync_targets
-    from hfsync.engine.sync import SyncOptions
+    from hfsync.engine.sync_values import SyncOptions
 
     options = SyncOptions(rev=rev, dry_run=True, on_conflict=on_conflict)
     chosen = targets.config.selected(target_name)

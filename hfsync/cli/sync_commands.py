@@ -140,7 +140,7 @@ def _run(args: RunArgs) -> RunAnswer:
     from hfsync.cli.options import head_sha
     from hfsync.engine.links import source_url
     from hfsync.engine.pipeline import SyncRequest, sync_targets
-    from hfsync.engine.sync import SyncOptions
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.memo.replay import RunAnswer
     from hfsync.ui import render
     from hfsync.ui.github import write_job_summary

@@ -60,6 +60,7 @@ class TargetConfig(BaseModel):
     rollback_on_failure: bool = False
     build_timeout: float = Field(default=900.0, gt=0, allow_inf_nan=False)
     commit_budget: int = Field(default=100, ge=1)
+    hot_reload: bool = True  # `watch`: Python changes patch a running Gradio 6.1+ Space
     min_interval: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     # Checks before upload (hfsync/validate): deliberate exceptions, as "CHECK:PATTERN".
     allow: list[str] = Field(default_factory=list)

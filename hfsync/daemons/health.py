@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hfsync.core.errors import ConflictError, RefusedError, ValidationError
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
 
 
 def problem_of(exc: Exception) -> str:

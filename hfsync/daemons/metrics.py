@@ -15,7 +15,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from hfsync.core.errors import ConflictError, ValidationError
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)

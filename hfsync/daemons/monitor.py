@@ -10,7 +10,7 @@ from hfsync.daemons.health import Health
 if TYPE_CHECKING:
     from hfsync.daemons.metrics import Metrics
     from hfsync.daemons.pacing import Pacer
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
     from hfsync.ui.daemon_log import SyncReporter
 
 

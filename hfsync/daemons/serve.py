@@ -27,7 +27,7 @@ from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.source_clone import SourceClone
 from hfsync.daemons.watch import SIGNAL_CHECK
 from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
-from hfsync.engine.sync import SyncOptions
+from hfsync.engine.sync_values import SyncOptions
 
 SETTLE = 0.5  # after a webhook, wait this long for more deliveries before fetching
 MAX_SETTLE = 5.0

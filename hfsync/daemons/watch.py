@@ -34,7 +34,7 @@ from hfsync.daemons.debounce import Debouncer
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
 from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
-from hfsync.engine.sync import SyncOptions, SyncResult
+from hfsync.engine.sync_values import SyncOptions, SyncResult
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -125,7 +125,8 @@ class Watcher:
         self._scopes = {c.name: targets.open(c).scope.includes for c in chosen}
         self._known: dict[str, list[str]] = {}
         self._poll = poll
-        self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force)  # worktree
+        # The working tree; a Gradio Space hot-reloads Python changes (`hot_reload` of a target).
+        self._options = SyncOptions(rev=None, on_conflict=on_conflict, force=force, hot_reload=True)
         self._report = report
         self._debouncer = Debouncer(debounce, max_wait=MAX_WAIT_DELAYS * debounce)
         self.pacers = {

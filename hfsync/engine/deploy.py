@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import BuildFailedError, RemoteError, RolledBackError
 from hfsync.engine.rollback import rollback
-from hfsync.engine.sync import SyncResult
+from hfsync.engine.sync_values import SyncResult
 from hfsync.remotes.space_logs import clean_line
 from hfsync.remotes.target import Target
 

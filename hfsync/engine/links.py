@@ -23,8 +23,8 @@ def commit_url(config: TargetConfig, target: Target | None, commit: str | None) 
     if commit is None:
         return None
     if config.repo is not None:
-        endpoint = getattr(target.remote, "api", None) if target is not None else None
-        base = str(getattr(endpoint, "endpoint", "https://huggingface.co")).rstrip("/")
+        endpoint = getattr(target.remote, "endpoint", None) if target is not None else None
+        base = str(endpoint or "https://huggingface.co").rstrip("/")
         return f"{base}/{_PREFIX[config.repo_type]}{config.repo}/commit/{commit}"
     url = config.url or ""
     match = _HTTPS.match(url) or _SCP.match(url)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from hfsync.core.findings import Finding
     from hfsync.core.plan import Plan
     from hfsync.engine.deploy import BuildReport
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 

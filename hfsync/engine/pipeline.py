@@ -27,7 +27,7 @@ from hfsync.engine.outcome import TargetOutcome, severity
 if TYPE_CHECKING:
     from hfsync.config.model import Config, TargetConfig
     from hfsync.core.plan import Plan
-    from hfsync.engine.sync import SyncOptions
+    from hfsync.engine.sync_values import SyncOptions
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
@@ -101,6 +101,7 @@ def sync_targets(request: SyncRequest) -> SyncReport:
 
 def _sync_one(request: SyncRequest, config: TargetConfig) -> TargetOutcome:
     from hfsync.engine.deploy import wait_for_build
+    from hfsync.engine.hot_reload import with_report
     from hfsync.engine.sync import run_sync
     from hfsync.local.source import read_source
 
@@ -111,7 +112,7 @@ def _sync_one(request: SyncRequest, config: TargetConfig) -> TargetOutcome:
         root = request.targets.repo_root
         source = read_source(root, options.rev, target.scope.includes, options.meter)
         outcome.source = source
-        outcome.result = run_sync(target, source, options)
+        outcome.result = with_report(target, run_sync(target, source, options))
         if (request.wait or config.wait_for_build) and not options.dry_run:
             options.progress(f"{config.name}: waiting for the Space build")
             report = _stage_reporter(options, config)

@@ -19,17 +19,19 @@ from hfsync.core.errors import (
     TemporaryError,
     TooManyDeletesError,
 )
-from hfsync.core.meter import Meter
+from hfsync.core.hot_reload import HotReload
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.backup import ensure_backup, prune_backups
 from hfsync.engine.base import recover_base
 from hfsync.engine.direction import refuse_going_back
+from hfsync.engine.hot_reload import hot_reload_decision
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.patches import settle_brought_in
 from hfsync.engine.settled import remember_settled, with_settled
+from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, run_lock
 from hfsync.remotes import Change
@@ -40,27 +42,6 @@ MAX_ATTEMPTS = 3
 log = logging.getLogger("hfsync.sync")
 
 
-def _quiet(message: str) -> None:
-    """The default progress report: nothing."""
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    rev: str | None = None
-    dry_run: bool = False
-    on_conflict: str | None = None
-    force: bool = False
-    prune: bool = False
-    commit_message: str | None = None  # the commit's title instead of hfsync's summary
-    source_url: str | None = None  # recorded as HFSync-Source-Url (a CI run or commit page)
-    allow_older: bool = False  # sync a source older than the one the target holds, on purpose
-    # Called with the plan after the plan checks, before the checks of the files and any write
-    # (to show the plan); it decides nothing: the checks run whatever it does.
-    on_plan: Callable[[Target, Plan], None] | None = None
-    progress: Callable[[str], None] = _quiet  # phases, one line each ("uploading 3 files, 2 MB")
-    meter: Meter | None = None  # counts large files' bytes as they are uploaded
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """The plan made from both sides and the base, and the remote head it was made on."""
@@ -69,34 +50,6 @@ class Snapshot:
     plan: Plan
     tree: dict[str, RemoteFile]
     deployed: str | None = None  # the source the newest authentic hfsync commit was made from
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    target: str
-    source: str
-    plan: Plan
-    commit: str | None = None
-    backup: str | None = None
-    pruned_backups: tuple[str, ...] = ()
-    dry_run: bool = False
-    attempts: int = 1
-    created: str | None = None  # what a real run created ("would create ..." on a dry run)
-    note: str | None = None  # e.g. another run got there first
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "target": self.target,
-            "source": self.source,
-            "commit": self.commit,
-            "backup": self.backup,
-            "pruned_backups": list(self.pruned_backups),
-            "dry_run": self.dry_run,
-            "attempts": self.attempts,
-            "created": self.created,
-            "note": self.note,
-            "plan": self.plan.to_dict(),
-        }
 
 
 def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
@@ -202,11 +155,13 @@ def _write(
                 return result
             source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
             options.progress(describe_change(plan))
+            hot = hot_reload_decision(target, source, plan) if options.hot_reload else None
             written.backing_up = True
             written.backup, branches = ensure_backup(target, snap.head, now())
             change = Change(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
                 deletes=tuple(op.path for op in plan.deletes),
+                hot_reload=hot is not None and hot.hot,
             )
             proof = _proof(
                 target, snap, change, target.remote.prepare(change, source, options.meter)
@@ -232,6 +187,7 @@ def _write(
             attempts=attempt,
             created=written.created,
             note=note,
+            hot_reload=HotReload(hot, files=tuple(p for p, _ in change.uploads)) if hot else None,
         )
     raise written.explain(
         TemporaryError(

@@ -30,10 +30,13 @@ class RemoteCommit:
 
 @dataclass(frozen=True)
 class Change:
-    """The content of one commit: files to write (remote path, source file) and paths to delete."""
+    """The content of one commit: files to write (remote path, source file) and paths to delete;
+    `hot_reload`: a running Gradio Space patches it in place instead of rebuilding (the Hub's
+    `_hot_reload`; other remotes ignore it)."""
 
     uploads: tuple[tuple[str, LocalFile], ...]
     deletes: tuple[str, ...]
+    hot_reload: bool = False
 
 
 class Remote(Protocol):

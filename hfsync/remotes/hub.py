@@ -210,8 +210,11 @@ class HubRemote:
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
             before = self.tree(commit) if commit else {}
             tree = dict(before)
+            hot_reload = change.hot_reload and len(parts) == 1
             try:
-                commit = create_commit(self.client, operations, commit, part_title, body, self.head)
+                commit = create_commit(
+                    self.client, operations, commit, part_title, body, self.head, hot_reload
+                )
             except RemoteError as exc:
                 if number == 1:
                     raise

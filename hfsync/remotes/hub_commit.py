@@ -21,8 +21,10 @@ def create_commit(
     title: str,
     body: str,
     head: Callable[[], str | None],
+    hot_reload: bool = False,
 ) -> str:
-    """One commit pinned to `parent`. A POST that failed in a way worth retrying is retried
+    """One commit pinned to `parent` (`hot_reload`: a Space patches its running replicas in
+    place instead of rebuilding). A POST that failed in a way worth retrying is retried
     only after checking the branch (`head` reads it): if the commit landed (the answer was
     lost), it is returned; if someone else moved the branch, RemoteMovedError (the engine
     re-plans)."""
@@ -45,6 +47,7 @@ def create_commit(
             repo_type=client.repo_type,
             revision=client.branch,
             parent_commit=parent,
+            _hot_reload=hot_reload or None,
         )
         return str(info.oid)
 

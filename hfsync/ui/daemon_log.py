@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from hfsync.core.errors import ConflictError, HfsyncError, ValidationError
+from hfsync.ui.hot_reload_lines import hot_reload_lines
 
 if TYPE_CHECKING:
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
 
 SHOWN_PATHS = 3
 LEVELS = ("debug", "info", "warning", "error")
@@ -100,6 +101,8 @@ class SyncReporter:
         event, message, fields = describe(outcome)
         level = "debug" if event == "nothing_to_do" else "info"
         self.log.event(level, event, message, target, **fields)
+        for level, event, message, fields in hot_reload_lines(outcome):
+            self.log.event(level, event, message, target, **fields)
 
     def succeeded(self, target: str) -> None:
         """Print the recovery of `target` (a target, or `source` for serve's fetch) if it was
@@ -157,7 +160,9 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
             parts.append(f"uploaded {_some(uploaded)}")
         if deleted:
             parts.append(f"deleted {_some(deleted)}")
-        message = f"committed {result.commit[:12]}: " + "; ".join(parts)
+        hot = result.hot_reload is not None and result.hot_reload.decision.hot
+        message = f"committed {result.commit[:12]}{' with hot reload' if hot else ''}: "
+        message += "; ".join(parts)
         event = "committed"
         fields.update(
             commit=result.commit,
@@ -166,6 +171,8 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
             paths=(uploaded + deleted)[:SHOWN_PATHS],
             backup=result.backup,
         )
+        if result.hot_reload is not None:
+            fields["hot_reload"] = hot
     else:
         event, message = "nothing_to_do", "nothing to do"
     if result.attempts > 1:  # another writer committed first: planned again on its commit

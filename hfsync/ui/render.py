@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hfsync.core.plan import Operation, Plan
     from hfsync.engine.outcome import TargetOutcome
     from hfsync.engine.rollback import RollbackResult
-    from hfsync.engine.sync import SyncResult
+    from hfsync.engine.sync_values import SyncResult
 
 
 def _console() -> Console:

@@ -47,7 +47,7 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             )
         ]
     text = _readme_after(target, source, plan)
-    meta, lines = _front_matter(text)
+    meta, lines = front_matter(text)
     if meta is None:
         if not (touched or creating):
             return []  # no configuration before the sync either: not this sync's doing
@@ -128,7 +128,7 @@ def _readme_after(target: Target, source: Source, plan: Plan) -> str:
     return data[:MAX_README_BYTES].decode("utf-8", errors="replace")
 
 
-def _front_matter(text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
+def front_matter(text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
     """The front matter as a mapping (None when absent or not YAML) and each top-level key's
     1-based line in README.md."""
     import yaml

@@ -30,7 +30,8 @@ from pathlib import Path
 from hfsync.config.model import load_config
 from hfsync.config.scope import scope_for_target
 from hfsync.core.errors import ConflictError, HfsyncError, TemporaryError
-from hfsync.engine.sync import SyncOptions, run_sync
+from hfsync.engine.sync import run_sync
+from hfsync.engine.sync_values import SyncOptions
 from hfsync.local.source import read_source
 from hfsync.local.state import TargetState
 from hfsync.remotes.target import open_target

@@ -47,7 +47,9 @@ class HubSide:
     racers: int = field(default=0)
 
     def __post_init__(self) -> None:
-        self.config = f'name = "space"\nrepo = "{REPO}"\ncreate = true\n'
+        self.config = (
+            f'name = "space"\nrepo = "{REPO}"\ncreate = true\nallow = ["space-config:README.md"]\n'
+        )
 
     def tree(self, ref: str = "main") -> Tree:
         from huggingface_hub.hf_api import RepoFile

@@ -21,6 +21,7 @@ from .access import (
     require_write_access,
     resolve_revision,
 )
+from .api_hot_reload import hot_reload_commit
 from .api_spaces import start_space_build
 from .bodies import COMMIT_BODY_LIMIT, capped_lines, spooled
 from .commit_ops import (
@@ -142,7 +143,9 @@ def commit(hub: HubState, request: HubRequest, params: Params) -> Response:
         )
     hub.control.record_commit(key.repo_id)
     _record_pr_commit(hub, repo, target_ref, user, header.summary, commit_id)
-    if key.repo_type == "space" and target_ref == f"refs/heads/{DEFAULT_BRANCH}":
+    on_main = key.repo_type == "space" and target_ref == f"refs/heads/{DEFAULT_BRANCH}"
+    # `?hot_reload=1` patches a running Gradio Space in place instead (api_hot_reload.py).
+    if on_main and not (request.flag("hot_reload") and hot_reload_commit(hub, repo, commit_id)):
         start_space_build(hub, repo, commit_id)
     web_url = key.web_url(request.base_url)
     data: dict[str, Any] = {

@@ -15,14 +15,16 @@ from .access import (
     resolve_revision,
     writable_repo,
 )
+from .api_hot_reload import space_host
 from .api_spaces import space_runtime
 from .errors import HubError
+from .metadata import front_matter
 from .naming import REPO_TYPES, RepoKey, is_valid_name, is_valid_namespace, space_subdomain
 from .routing import Params, Route, api_routes, route
 from .runtime import BuildResult
 from .snapshot import Entry
 from .state import HubState
-from .storage import DEFAULT_BRANCH, RepoExistsError, RepoMeta, hub_date
+from .storage import DEFAULT_BRANCH, Repo, RepoExistsError, RepoMeta, hub_date
 from .web import HubRequest, json_response, list_field
 
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -135,8 +137,10 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
         subdomain = space_subdomain(key)
         properties.update(
             sdk=lambda: repo.meta.sdk,
-            host=lambda: f"https://{subdomain}.hf.space",
+            # The app's address on this hub (on the Hub: https://{subdomain}.hf.space).
+            host=lambda: space_host(request.base_url, subdomain),
             subdomain=lambda: subdomain,
+            cardData=lambda: _card_data(repo, commit),
             models=lambda: [],
             datasets=lambda: [],
             runtime=lambda: space_runtime(hub, repo),
@@ -171,6 +175,14 @@ def update_settings(hub: HubState, request: HubRequest, params: Params) -> Respo
             repo.meta.gated = gated if isinstance(gated, str) else False
         repo.save_meta()
     return json_response({})
+
+
+def _card_data(repo: Repo, commit: str) -> dict[str, Any] | None:
+    """README.md's metadata (`space_info().card_data`: `sdk_version`, ...)."""
+    entry = repo.snapshot(commit).file("README.md")
+    if entry is None or entry.lfs:
+        return None
+    return front_matter(repo.read_blob(entry.oid).decode(errors="replace"))
 
 
 def _sibling(entry: Entry, blobs: bool) -> dict[str, Any]:

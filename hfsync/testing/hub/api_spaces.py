@@ -39,9 +39,13 @@ def space_runtime(hub: HubState, repo: Repo) -> dict[str, Any]:
         commit = repo.resolve(DEFAULT_BRANCH)
         assert commit is not None
         hub.runtimes.settle(repo_id, commit, _result_for_tree(repo, commit))
-    return hub.runtimes.runtime(
+    runtime = hub.runtimes.runtime(
         repo_id, space_subdomain(repo.key), repo.meta.hardware, repo.meta.sleep_time
     )
+    hot_reloading = hub.hot_reloads.hot_reloading(repo_id, runtime["sha"])
+    if hot_reloading is not None:  # the running version was hot-reloaded (api_hot_reload.py)
+        runtime["hotReloading"] = hot_reloading
+    return runtime
 
 
 def _result_for_tree(repo: Repo, commit: str) -> BuildResult:

@@ -18,6 +18,7 @@ from . import (
     api_commit,
     api_discussions,
     api_files,
+    api_hot_reload,
     api_lfs,
     api_misc,
     api_refs,
@@ -59,6 +60,7 @@ class HubApp:
                 *api_space_logs.routes(),
                 *api_xet.routes(),
                 *api_cas.routes(),
+                *api_hot_reload.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())

@@ -69,6 +69,19 @@ def validate_readme(content: str, repo_type: str) -> Verdict:
     return verdict
 
 
+def front_matter(content: str) -> dict[str, Any] | None:
+    """A README.md's metadata as the Hub reads it (its `cardData`); None when there is none or
+    the Hub would refuse it."""
+    match = _FRONT_MATTER.match(content)
+    if not match or len(match.group(1)) > MAX_FRONT_MATTER:
+        return None
+    try:
+        metadata = yaml.load(match.group(1), Loader=_NoAliasLoader)  # noqa: S506 (safe loader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return metadata if isinstance(metadata, dict) and metadata else None
+
+
 def space_config_errors(metadata: dict[str, Any]) -> list[str]:
     """What the Hub refuses in a Space's configuration (`sdk`, `app_file`, `app_port`, ...)."""
     errors = []

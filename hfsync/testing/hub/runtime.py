@@ -87,6 +87,17 @@ class SpaceRuntimes:
         with self._lock:
             return repo_id in self._builds
 
+    def current(self, repo_id: str) -> tuple[str, str] | None:
+        """(stage, commit) the Space is at, without counting a poll; None when unknown."""
+        with self._lock:
+            build = self._builds.get(repo_id)
+            return (self._peek_stage(build), build.sha) if build else None
+
+    def hot_reloaded(self, repo_id: str, sha: str) -> None:
+        """The running Space now runs `sha`, patched in place: no build, no restart."""
+        with self._lock:
+            self._builds[repo_id].sha = sha
+
     def pause(self, repo_id: str) -> None:
         """Stop the Space until its next restart (or commit)."""
         with self._lock:

@@ -9,6 +9,7 @@ from pathlib import Path
 from .auth import TokenRegistry, TokenSpec
 from .control import Control
 from .discussions import Discussions
+from .hot_reload import HotReloads
 from .lfs_store import LfsStore
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
@@ -45,6 +46,7 @@ class HubState:
         self.control = Control()
         self.runtimes = SpaceRuntimes(self.control, build_seconds, build_polls)
         self.space_settings = SpaceSettings()
+        self.hot_reloads = HotReloads()
         self.discussions = Discussions()
         self.page_size = page_size
         # Set on shutdown so that injected latencies stop waiting.
@@ -59,6 +61,7 @@ class HubState:
         self.control.reset()
         self.runtimes.reset()
         self.space_settings.reset()
+        self.hot_reloads.reset()
         self.lfs.clear_pending()
         if repos:
             self.store.wipe()
