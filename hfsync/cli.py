@@ -479,7 +479,7 @@ def status(
         else:
             render.status(target.config.name, plan, diffs_of(patch), missing=target.remote.missing)
     if as_json:
-        click.echo(json.dumps(reports, indent=2))
+        _print_json(reports)
     if exit_code and any(plan.conflicts for plan in plans):
         raise SystemExit(3)
     if exit_code and any(plan.has_changes for plan in plans):
@@ -499,7 +499,7 @@ def backups(config_path: Path | None, target_name: str | None, as_json: bool) ->
     (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
     found = list_backups(target.remote.branches())
     if as_json:
-        click.echo(json.dumps([b.to_dict() for b in found], indent=2))
+        _print_json([b.to_dict() for b in found])
     else:
         render.backups(target.config.name, found)
 
@@ -520,7 +520,7 @@ def rollback(
     (target,) = _open_targets(repo_root, config, target_name or config.target(None).name)
     result = do_rollback(target, backup)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        _print_json(result.to_dict())
     else:
         render.rollback_result(result)
 
