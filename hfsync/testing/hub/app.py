@@ -20,6 +20,7 @@ from . import (
     api_files,
     api_lfs,
     api_misc,
+    api_oauth,
     api_refs,
     api_repos,
     api_space_logs,
@@ -59,9 +60,10 @@ class HubApp:
                 *api_space_logs.routes(),
                 *api_xet.routes(),
                 *api_cas.routes(),
+                *api_oauth.routes(),
             ]
         )
-        self.admin_router = Router(api_admin.routes())
+        self.admin_router = Router([*api_admin.routes(), *api_oauth.admin_routes()])
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         response = self.respond(environ)

@@ -13,7 +13,7 @@ GIT_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
 # First path segments the server routes itself: no user or repo namespace may take them.
 RESERVED_NAMESPACES = frozenset(
-    {"api", "datasets", "spaces", "models", "kernels", "_lfs", "_testhub", "cas", "v1"}
+    {"api", "datasets", "spaces", "models", "kernels", "_lfs", "_testhub", "cas", "v1", "oauth"}
 )
 
 # The client's rule (`REPO_ID_REGEX`): 1-96 ASCII word characters, `-` or `.`, starting and
