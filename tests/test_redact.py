@@ -109,3 +109,19 @@ def test_no_output_shows_a_url_credential(make_repo, tmp_path: Path, url: str) -
     for text in outputs:
         assert SECRET not in text
         assert "with-at" not in text
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_daemon_logs_are_masked(log_format: str) -> None:
+    """`watch` and `serve` print their events through DaemonLog: credentials masked there too."""
+    import io
+
+    from hfsync.ui.daemon_log import DaemonLog
+
+    out = io.StringIO()
+    log = DaemonLog(log_format, out=out, err=out)
+    log.event("error", "sync_failed", f"push to https://u:{SECRET}/x@example.com/r.git failed")
+    log.info("synced", "sent with hf_jwt_eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+    assert SECRET not in out.getvalue()
+    assert "hf_jwt_" not in out.getvalue()
+    assert "https://***@example.com/r.git" in out.getvalue()

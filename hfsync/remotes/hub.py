@@ -26,6 +26,7 @@ from hfsync.remotes import Change, RemoteCommit, retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
 from hfsync.remotes.hub_head import COMMIT_ID, revision_url
 from hfsync.remotes.hub_limits import CommitLimits, split_change
+from hfsync.remotes.hub_token import hub_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -96,6 +97,12 @@ class HubRemote:
 
         return HfApi(endpoint=self.endpoint, token=self._token)
 
+    def _auth(self) -> str | None:
+        """The token to send (remotes/hub_token.py): the first request of every command reads
+        the head with it, so a refused Trusted Publishers exchange stops it there, with its
+        own message. `HfApi` resolves it through the same client function on each request."""
+        return self._token if self._token is not None else hub_token()
+
     # -- reading -----------------------------------------------------------------------------
 
     def head(self) -> str | None:
@@ -128,7 +135,7 @@ class HubRemote:
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         url = revision_url(self.endpoint, self.repo_type, self.repo_id, self.branch)
-        response = get_session().get(url, headers=build_hf_headers(token=self._token))
+        response = get_session().get(url, headers=build_hf_headers(token=self._auth()))
         hf_raise_for_status(response)
         try:
             sha = response.json().get("sha")
@@ -210,7 +217,7 @@ class HubRemote:
         url: str | None = (
             f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/commits/{quote(head, safe='')}"
         )
-        headers = build_hf_headers(token=self._token)
+        headers = build_hf_headers(token=self._auth())
 
         def page(address: str) -> tuple[list[dict[str, Any]], str | None]:
             response = get_session().get(address, headers=headers)
@@ -471,7 +478,7 @@ class HubRemote:
 
         from hfsync.remotes.space_logs import log_url, read_log_tail
 
-        headers = build_hf_headers(token=self.api.token)
+        headers = build_hf_headers(token=self._auth())
         return read_log_tail(log_url(self.api.endpoint, self.repo_id, build), headers)
 
     # -- helpers -----------------------------------------------------------------------------

@@ -162,8 +162,7 @@ class TrustedPublishers:
             segment = "" if key.repo_type == "model" else f"{API_SEGMENT[key.repo_type]}/"
             raise OAuthError(
                 "invalid_grant",
-                f"No trusted publisher of {segment}{key.repo_id} matches the subject "
-                f"'{subject}'; add one in the repo's settings (Trusted Publishers)",
+                f"No trusted publisher of {segment}{key.repo_id} matches the subject '{subject}'",
             )
         token = TOKEN_PREFIX + jwt.encode(
             {"alg": _ALGORITHM, "typ": "JWT"},
