@@ -181,7 +181,7 @@ def test_a_file_saved_again_during_the_sync_is_not_sent_unchecked(
     write_files(repo, {"app.py": "print(3)\n"})  # after the source was read, before the upload
     head = target.remote.head()
 
-    with pytest.raises(SourceError, match="app.py changed while hfsync was syncing it"):
+    with pytest.raises(SourceError, match=r"app\.py changed while hfsync was syncing it"):
         run_sync(target, source, SyncOptions())
     assert target.remote.head() == head
 

@@ -105,8 +105,6 @@ def status(
     exit_code: bool,
 ) -> None:
     """Show what a sync would do, and remote edits as a patch; write nothing."""
-    import json
-
     from hfsync.engine.outcome import severity
     from hfsync.engine.patches import diffs_of, remote_patch
     from hfsync.ui import render
@@ -144,7 +142,7 @@ def status(
         else:
             render.status(outcome.name, plan, diffs_of(patch), missing=target.remote.missing)
     if as_json:
-        click.echo(json.dumps(reports, indent=2))
+        print_json(reports)
     failed = severity(o.exit_code for o in report.outcomes if o.plan is None)
     if failed:
         raise SystemExit(failed)

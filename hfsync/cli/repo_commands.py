@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ from hfsync.cli.options import (
     json_option,
     load_config,
     one_target,
+    print_json,
     target_option,
 )
 
@@ -63,7 +63,7 @@ def backups(config_path: Path | None, target_name: str | None, as_json: bool) ->
     target = one_target(config_path, target_name)
     found = list_backups(target.remote.branches())
     if as_json:
-        click.echo(json.dumps([b.to_dict() for b in found], indent=2))
+        print_json([b.to_dict() for b in found])
     else:
         render.backups(target.config.name, found)
 
@@ -82,7 +82,7 @@ def rollback(
 
     result = do_rollback(one_target(config_path, target_name), backup)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        print_json(result.to_dict())
     else:
         render.rollback_result(result)
 

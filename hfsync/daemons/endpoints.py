@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import ConfigError
+from hfsync.core.redact import redact
 from hfsync.daemons.webhook import MAX_BODY
 
 if TYPE_CHECKING:
@@ -108,7 +109,9 @@ def _handler(monitor: Monitor, webhook: WebhookReceiver | None) -> type[BaseHTTP
             self._json(answer.status, answer.body)
 
         def _json(self, status: int, data: dict[str, Any]) -> None:
-            self._send(status, json.dumps(data).encode() + b"\n", "application/json")
+            # Health reasons quote error messages: credentials masked as in any output.
+            text = redact(json.dumps(data))
+            self._send(status, text.encode() + b"\n", "application/json")
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)

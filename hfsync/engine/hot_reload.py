@@ -65,7 +65,7 @@ def with_report(target: Target, result: SyncResult) -> SyncResult:
         return result
     from hfsync.engine.interrupted import SyncInterrupted, Written
 
-    token = remote.client.token
+    token = remote.client.auth()
     try:
         report = read_report(remote.endpoint, remote.repo_id, token, result.commit, hot.files)
     except KeyboardInterrupt:  # the commit has landed: say so

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from hfsync.remotes import retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token
+from hfsync.remotes.hub_token import hub_token
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -51,12 +52,18 @@ class HubClient:
 
         return HfApi(endpoint=self.endpoint, token=self.token)
 
+    def auth(self) -> str | None:
+        """The token to send (remotes/hub_token.py): the first request of every command reads
+        the head with it, so a refused Trusted Publishers exchange stops it there, with its
+        own message. `HfApi` resolves it through the same client function on each request."""
+        return self.token if self.token is not None else hub_token()
+
     def headers(self) -> dict[str, str]:
         """The headers the client sends (its user agent and the token), for a request made
         through its session without making the client."""
         from huggingface_hub.utils import build_hf_headers
 
-        return build_hf_headers(token=self.token)
+        return build_hf_headers(token=self.auth())
 
     def call(self, action: Callable[[], T], what: str) -> T:
         """Run one client call under the retry policy, turning the client's failures into

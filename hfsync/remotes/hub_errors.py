@@ -4,6 +4,13 @@
 from __future__ import annotations
 
 from hfsync.core.errors import RefusedError, RemoteError, TemporaryError
+from hfsync.remotes.hub_token import (
+    exchange_refusal,
+    hub_token,
+    oidc_resource,
+    scoped_to,
+    token_source,
+)
 from hfsync.remotes.retry import Transient
 
 _XET_CLIENT_ERROR = "HTTP status client error"
@@ -43,6 +50,9 @@ def error_for(exc: BaseException, where: str, endpoint: str, attempts: int = 1) 
     )
 
     tries = f" after {attempts} attempts" if attempts > 1 else ""
+    refusal = exchange_refusal(exc)  # no token at all: the Trusted Publishers exchange failed
+    if refusal is not None:
+        return refusal
     needs_token = RefusedError(
         f"writing to {where} needs a token: set HF_TOKEN (a write token) or run 'hf auth login'"
     )
@@ -54,16 +64,30 @@ def error_for(exc: BaseException, where: str, endpoint: str, attempts: int = 1) 
         return needs_token
     if isinstance(exc, RepositoryNotFoundError):
         return RefusedError(
-            f"{where} not found, or the token cannot see it: check the repo id and HF_TOKEN, "
-            "or set 'create = true'"
+            f"{where} not found, or the token cannot see it: check the repo id and "
+            f"{token_source()}, or set 'create = true'"
         )
     if isinstance(exc, RevisionNotFoundError):
         return RemoteError(f"{where}: revision not found ({server_message(exc)})")
     if isinstance(exc, HfHubHTTPError):
         status = status_of(exc)
+        if status == 401 and oidc_resource() is not None:
+            return RefusedError(
+                f"the Hub rejected {token_source()} (401): it expired or was revoked; run again"
+            )
         if status == 401:
             return RefusedError(
                 "the Hub rejected the token (401): set a valid HF_TOKEN or run 'hf auth login'"
+            )
+        if status == 403 and oidc_resource() is not None:
+            if not scoped_to(where):
+                return RefusedError(
+                    f"{token_source()} may not write to {where} (403): a Trusted Publishers "
+                    "token writes to that one repo only; set HF_OIDC_RESOURCE to this target's "
+                    "repo (spaces/OWNER/NAME, datasets/OWNER/NAME or OWNER/NAME)"
+                )
+            return RefusedError(
+                f"{token_source()} may not do this on {where} (403): {server_message(exc)}"
             )
         if status == 403:
             return RefusedError(
@@ -92,10 +116,11 @@ def error_for(exc: BaseException, where: str, endpoint: str, attempts: int = 1) 
 
 
 def has_token() -> bool:
-    """Whether the client has any token (HF_TOKEN or a saved login) to send."""
-    from huggingface_hub import get_token
-
-    return get_token() is not None
+    """Whether there is any token (HF_TOKEN, a saved login, an exchanged one) to send."""
+    try:
+        return hub_token() is not None
+    except Exception:  # a failed exchange: no token
+        return False
 
 
 def _first_line(exc: BaseException) -> str:
@@ -133,6 +158,7 @@ def is_network_error(exc: BaseException | None) -> bool:
 
 
 def is_missing_token(exc: BaseException | None) -> bool:
-    from huggingface_hub.errors import LocalTokenNotFoundError
+    """No token to send: none is set, or the Trusted Publishers exchange failed."""
+    from huggingface_hub.errors import LocalTokenNotFoundError, OIDCError
 
-    return isinstance(exc, LocalTokenNotFoundError)
+    return isinstance(exc, (LocalTokenNotFoundError, OIDCError))

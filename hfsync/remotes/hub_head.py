@@ -4,21 +4,21 @@
 `HubRemote.head`. `quick_head` asks the same URL with the standard library alone, for `hfsync
 run`'s check that nothing changed since its last answer (memo/answer.py): importing the
 client's HTTP stack costs more than the whole check. Any failure there is only "not known":
-the run then plans in full and reports the failure properly.
+the run then plans in full and reports the failure properly. Both send the token `hub_token`
+resolves.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from hfsync import __version__
 from hfsync.core.errors import RemoteError
+from hfsync.remotes.hub_token import hub_token
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub_client import HubClient
@@ -63,7 +63,10 @@ def quick_head(
     import urllib.request
 
     headers = {"user-agent": f"hfsync/{__version__}"}
-    token = _token(environ)
+    try:
+        token = hub_token(environ, quick=True)
+    except Exception:  # a failed exchange: the full plan reports it properly
+        return None
     if token:
         headers["authorization"] = f"Bearer {token}"
     request = urllib.request.Request(  # noqa: S310 (the endpoint is the configured Hub's)
@@ -76,21 +79,3 @@ def quick_head(
         return None
     sha = answer.get("sha") if isinstance(answer, dict) else None
     return sha if isinstance(sha, str) and COMMIT_ID.fullmatch(sha) else None
-
-
-def _token(environ: Mapping[str, str]) -> str | None:
-    """The token the Hub client would send, in its usual places: HF_TOKEN (or the older
-    HUGGING_FACE_HUB_TOKEN), else the token file (HF_TOKEN_PATH, else HF_HOME/token). Another
-    source the client knows (a Colab secret, OIDC) is not looked up: without it the read may
-    be refused, and the run plans in full."""
-    token = environ.get("HF_TOKEN") or environ.get("HUGGING_FACE_HUB_TOKEN")
-    if token and token.strip():
-        return token.strip()
-    cache = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    home = environ.get("HF_HOME") or os.path.join(cache, "huggingface")
-    path = environ.get("HF_TOKEN_PATH") or os.path.join(home, "token")
-    try:
-        text = Path(os.path.expanduser(os.path.expandvars(path))).read_text()[:10_000]
-    except (OSError, ValueError):
-        return None
-    return text.strip() or None

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from hfsync.core.errors import ConflictError, HfsyncError, ValidationError
+from hfsync.core.redact import redact
 from hfsync.ui.hot_reload_lines import hot_reload_lines
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class DaemonLog:
             line = f"{now:%Y-%m-%d %H:%M:%S} {where}{message}"
             stream = (self._err or sys.stderr) if level in ("warning", "error") else self._out
             stream = stream or sys.stdout
-        print(line, file=stream, flush=True)
+        print(redact(line), file=stream, flush=True)
 
     def info(self, event: str, message: str, target: str | None = None, **fields: Any) -> None:
         self.event("info", event, message, target, **fields)

@@ -8,8 +8,9 @@ See docs/test-hub.md. Typical use::
 
 import sys
 
-try:  # the [testhub] extra: the HTTP server, Xet's hashes and compression, re2
+try:  # the [testhub] extra: the HTTP server, Xet's hashes and compression, re2, JWTs
     import blake3  # noqa: F401
+    import joserfc  # noqa: F401
     import lz4  # noqa: F401
     import re2  # noqa: F401
     import werkzeug  # noqa: F401

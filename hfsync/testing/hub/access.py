@@ -4,12 +4,15 @@
 * Public repos are readable by anyone; a private repo is readable by its owner only. Anyone else
   sees it as missing: 401 without a token, 404 with one (always `RepoNotFound`).
 * Writing needs a token (401), of the repo's owner (403), with the `write` role (403).
+* A token from a Trusted Publishers exchange is scoped to one repo: it writes there only (403
+  elsewhere), and sees no other private repo.
 """
 
 from __future__ import annotations
 
 from .errors import BAD_CREDENTIALS, HubError, repo_not_found, revision_not_found
 from .naming import RepoKey, is_valid_name
+from .oidc import in_scope, same_repo
 from .routing import Params
 from .state import HubState
 from .storage import Repo
@@ -30,7 +33,8 @@ def readable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
     if credentials.invalid:
         raise repo_not_found(401, BAD_CREDENTIALS)
     repo = hub.store.get(repo_key(params))
-    owner = credentials.identity.user if credentials.identity else None
+    identity = credentials.identity
+    owner = identity.user if identity and (repo is None or in_scope(identity, repo.key)) else None
     if repo is None or (repo.meta.private and not repo.key.owned_by(owner)):
         raise repo_not_found(404 if credentials.identity else 401)
     return repo
@@ -41,11 +45,20 @@ def writable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
     identity = request.credentials.identity
     if identity is None:
         raise repo_not_found(401, "You must be authenticated to write to this repository")
-    require_write_access(identity.user, identity.can_write, repo.key)
+    require_write_access(identity.user, identity.can_write, repo.key, scope=identity.repo)
     return repo
 
 
-def require_write_access(user: str, can_write: bool, key: RepoKey) -> None:
+def require_write_access(
+    user: str, can_write: bool, key: RepoKey, *, scope: RepoKey | None = None
+) -> None:
+    """`scope`: the one repo a scoped token may write to."""
+    if scope is not None and not same_repo(scope, key):
+        raise HubError(
+            403,
+            f"This token may only write to {scope.repo_type} {scope.repo_id} (it was exchanged "
+            f"for that repo), not to {key.repo_type} {key.repo_id}",
+        )
     if not key.owned_by(user):
         raise HubError(403, f"You don't have the rights to write to {key.repo_type} {key.repo_id}")
     if not can_write:
@@ -64,21 +77,25 @@ def require_identity(request: HubRequest) -> tuple[str, bool]:
     return credentials.identity.user, credentials.identity.can_write
 
 
-def require_contributor(request: HubRequest) -> str:
+def require_contributor(request: HubRequest, key: RepoKey | None = None) -> str:
     """The user of a valid write token: anyone may open discussions and pull requests on a repo
-    they can read (and upload the LFS objects of their pull requests)."""
+    they can read (and upload the LFS objects of their pull requests). A scoped token only on
+    its repo (`key`: the repo acted on; unknown: refused)."""
     user, can_write = require_identity(request)
     if not can_write:
         raise HubError(
             403, "This action needs a token with the 'write' role; the token used is read-only"
         )
+    identity = request.credentials.identity
+    if identity is not None and not in_scope(identity, key):
+        raise HubError(403, "This token may only act on the repo it was exchanged for")
     return user
 
 
 def contributable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
     """A repo the request may contribute a pull request to."""
     repo = readable_repo(hub, request, params)
-    require_contributor(request)
+    require_contributor(request, repo.key)
     return repo
 
 

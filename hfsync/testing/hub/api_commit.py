@@ -175,8 +175,8 @@ def _committer(
     if identity is None:
         raise repo_not_found(401, "You must be authenticated to write to this repository")
     if create_pr or identity.user == _pr_author(hub, repo, target_ref):
-        return require_contributor(request)
-    require_write_access(identity.user, identity.can_write, repo.key)
+        return require_contributor(request, repo.key)
+    require_write_access(identity.user, identity.can_write, repo.key, scope=identity.repo)
     return identity.user
 
 

@@ -51,7 +51,8 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
     if not isinstance(hardware, (str, type(None))):
         raise HubError(400, "`hardware` must be a string")
     secrets, variables = _settings(body, "secrets"), _settings(body, "variables")
-    require_write_access(user, can_write, key)
+    identity = request.credentials.identity
+    require_write_access(user, can_write, key, scope=identity.repo if identity else None)
     url = key.web_url(request.base_url)
     # The 2.x client sends `visibility`; a "protected" Space's files are private.
     private = body.get("private") is True or body.get("visibility") in ("private", "protected")

@@ -21,6 +21,7 @@ from . import (
     api_hot_reload,
     api_lfs,
     api_misc,
+    api_oauth,
     api_refs,
     api_repos,
     api_space_logs,
@@ -61,9 +62,10 @@ class HubApp:
                 *api_xet.routes(),
                 *api_cas.routes(),
                 *api_hot_reload.routes(),
+                *api_oauth.routes(),
             ]
         )
-        self.admin_router = Router(api_admin.routes())
+        self.admin_router = Router([*api_admin.routes(), *api_oauth.admin_routes()])
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         response = self.respond(environ)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .naming import is_valid_namespace
+from .naming import RepoKey, is_valid_namespace
 
 ROLES = ("read", "write")
 DEFAULT_USER = "user"
@@ -46,10 +46,12 @@ class TokenSpec:
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a valid token authenticates."""
+    """Who a valid token authenticates; `repo`: the one repo a scoped token (from a Trusted
+    Publishers exchange) may act on, None for a user's token."""
 
     user: str
     role: str
+    repo: RepoKey | None = None
 
     @property
     def can_write(self) -> bool:
@@ -65,8 +67,14 @@ class Credentials:
 
 
 class TokenRegistry:
-    def __init__(self, tokens: Iterable[TokenSpec]) -> None:
+    def __init__(
+        self,
+        tokens: Iterable[TokenSpec],
+        issued: Callable[[str], Credentials | None] | None = None,
+    ) -> None:
+        """`tokens`: the fixed ones; `issued`: who a token issued at run time is, or None."""
         self._tokens = list(tokens)
+        self._issued = issued
 
     def authenticate(self, authorization: str | None) -> Credentials:
         if not authorization:
@@ -77,4 +85,5 @@ class TokenRegistry:
         for spec in self._tokens:
             if hmac.compare_digest(spec.token.encode(), token.strip().encode()):
                 return Credentials(Identity(spec.user, spec.role))
-        return Credentials(invalid=True)
+        issued = self._issued(token.strip()) if self._issued else None
+        return issued or Credentials(invalid=True)

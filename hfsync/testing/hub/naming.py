@@ -13,7 +13,19 @@ GIT_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
 
 # First path segments the server routes itself: no user or repo namespace may take them.
 RESERVED_NAMESPACES = frozenset(
-    {"api", "datasets", "spaces", "models", "kernels", "_lfs", "_testhub", "cas", "v1", "_apps"}
+    {
+        "api",
+        "datasets",
+        "spaces",
+        "models",
+        "kernels",
+        "_lfs",
+        "_testhub",
+        "cas",
+        "v1",
+        "_apps",
+        "oauth",
+    }
 )
 
 # The client's rule (`REPO_ID_REGEX`): 1-96 ASCII word characters, `-` or `.`, starting and

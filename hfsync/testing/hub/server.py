@@ -14,6 +14,7 @@ from .app import HubApp
 from .auth import TokenSpec
 from .control import Control
 from .naming import RepoKey
+from .oidc import TrustedPublishers
 from .space_settings import SpaceSettings
 from .state import DEFAULT_PAGE_SIZE, HubState
 from .xet_tokens import DEFAULT_LIFETIME, XetTokens
@@ -80,6 +81,11 @@ class TestHub:
     def xet_tokens(self) -> XetTokens:
         """Xet access tokens: `lifetime` for new ones, `expire_all()` for those issued."""
         return self.state.xet_tokens
+
+    @property
+    def trusted_publishers(self) -> TrustedPublishers:
+        """Trusted Publishers: `register(resource, sub)`, `mint(...)`, `expire_all()`."""
+        return self.state.oidc
 
     @property
     def space_settings(self) -> SpaceSettings:

@@ -11,6 +11,7 @@ from .control import Control
 from .discussions import Discussions
 from .hot_reload import HotReloads
 from .lfs_store import LfsStore
+from .oidc import TrustedPublishers
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
 from .storage import RepoStore
@@ -42,7 +43,8 @@ class HubState:
         self.lfs = LfsStore(root)
         self.xet = XetStore(root)
         self.xet_tokens = XetTokens(xet_token_seconds)
-        self.tokens = TokenRegistry(tokens)
+        self.oidc = TrustedPublishers()
+        self.tokens = TokenRegistry(tokens, self.oidc.authenticate)
         self.control = Control()
         self.runtimes = SpaceRuntimes(self.control, build_seconds, build_polls)
         self.space_settings = SpaceSettings()
@@ -57,11 +59,13 @@ class HubState:
         return min(self.page_size, EXPANDED_PAGE_SIZE)
 
     def reset(self, *, repos: bool) -> None:
-        """Back to a fresh hub: control state, Space state and, with `repos`, every repo."""
+        """Back to a fresh hub: control state, Space state, trusted publishers and, with
+        `repos`, every repo."""
         self.control.reset()
         self.runtimes.reset()
         self.space_settings.reset()
         self.hot_reloads.reset()
         self.lfs.clear_pending()
+        self.oidc.reset()
         if repos:
             self.store.wipe()
