@@ -24,6 +24,7 @@ from . import (
     api_repos,
     api_space_logs,
     api_spaces,
+    api_squash,
     api_tree,
     api_xet,
 )
@@ -59,6 +60,7 @@ class HubApp:
                 *api_space_logs.routes(),
                 *api_xet.routes(),
                 *api_cas.routes(),
+                *api_squash.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())
