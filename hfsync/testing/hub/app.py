@@ -20,6 +20,7 @@ from . import (
     api_files,
     api_lfs,
     api_misc,
+    api_move,
     api_refs,
     api_repos,
     api_space_logs,
@@ -61,6 +62,7 @@ class HubApp:
                 *api_xet.routes(),
                 *api_cas.routes(),
                 *api_squash.routes(),
+                *api_move.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())

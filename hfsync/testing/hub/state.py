@@ -10,6 +10,7 @@ from .auth import TokenRegistry, TokenSpec
 from .control import Control
 from .discussions import Discussions
 from .lfs_store import LfsStore
+from .moves import Moves
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
 from .storage import RepoStore
@@ -38,6 +39,7 @@ class HubState:
             raise ValueError("page_size must be at least 1")
         self.root = root
         self.store = RepoStore(root)
+        self.moves = Moves(root)  # old ids of renamed repos, redirected to the new ones
         self.lfs = LfsStore(root)
         self.xet = XetStore(root)
         self.xet_tokens = XetTokens(xet_token_seconds)
@@ -62,3 +64,4 @@ class HubState:
         self.lfs.clear_pending()
         if repos:
             self.store.wipe()
+            self.moves.clear()

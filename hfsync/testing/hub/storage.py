@@ -251,6 +251,22 @@ class RepoStore:
             self._repos[key] = repo
             return repo
 
+    def rename(self, key: RepoKey, new: RepoKey) -> Repo:
+        """Move the repo stored under exactly `key` to `new`, which no other repo may hold (up
+        to case: a repo may change the case of its own id); RepoExistsError if one does."""
+        with self._lock:
+            holder = self._stored_key(new)
+            if holder is not None and holder != key:
+                raise RepoExistsError(str(new))
+            old_dir, new_dir = self.git_dir(key), self.git_dir(new)
+            new_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old_dir, new_dir)
+            self._repos.pop(key, None)
+            meta = RepoMeta(**json.loads((new_dir / _META_FILE).read_text()))
+            repo = Repo(new, new_dir, meta)
+            self._repos[new] = repo
+            return repo
+
     def delete(self, key: RepoKey) -> bool:
         """Delete the repo stored under exactly `key` (as `get` returned it)."""
         git_dir = self.git_dir(key)
