@@ -22,7 +22,7 @@ from .routing import Params, Route, api_routes, route
 from .runtime import BuildResult
 from .snapshot import Entry
 from .state import HubState
-from .storage import DEFAULT_BRANCH, RepoExistsError, RepoMeta, hub_date
+from .storage import DEFAULT_BRANCH, Repo, RepoExistsError, RepoMeta, hub_date
 from .web import HubRequest, json_response, list_field
 
 SPACE_SDKS = ("gradio", "streamlit", "docker", "static")
@@ -116,9 +116,19 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
     commit = resolve_revision(repo, params.get("revision", DEFAULT_BRANCH))
     expand = request.http.args.getlist("expand")
     wanted = set(expand) if expand else None
-    blobs = request.flag("blobs")
+    data: dict[str, Any] = {"_id": repo.key.repo_id, "id": repo.key.repo_id}
+    for name, value in repo_properties(hub, repo, commit, request.flag("blobs")).items():
+        if wanted is None or name in wanted:
+            data[name] = value()
+    return json_response(data)
+
+
+def repo_properties(
+    hub: HubState, repo: Repo, commit: str, blobs: bool = False
+) -> dict[str, Callable[[], Any]]:
+    """The properties of a repo's info at `commit` this hub has, each computed on demand (repo
+    info and listings show a part of them)."""
     key = repo.key
-    data: dict[str, Any] = {"_id": key.repo_id, "id": key.repo_id}
     properties: dict[str, Callable[[], Any]] = {
         "author": lambda: key.namespace,
         "sha": lambda: commit,
@@ -141,10 +151,7 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
             datasets=lambda: [],
             runtime=lambda: space_runtime(hub, repo),
         )
-    for name, value in properties.items():
-        if wanted is None or name in wanted:
-            data[name] = value()
-    return json_response(data)
+    return properties
 
 
 def update_settings(hub: HubState, request: HubRequest, params: Params) -> Response:

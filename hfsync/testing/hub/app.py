@@ -19,6 +19,7 @@ from . import (
     api_discussions,
     api_files,
     api_lfs,
+    api_listing,
     api_misc,
     api_move,
     api_refs,
@@ -63,6 +64,7 @@ class HubApp:
                 *api_cas.routes(),
                 *api_squash.routes(),
                 *api_move.routes(),
+                *api_listing.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())

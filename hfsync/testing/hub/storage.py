@@ -267,6 +267,21 @@ class RepoStore:
             self._repos[new] = repo
             return repo
 
+    def keys(self, repo_type: str) -> list[RepoKey]:
+        """Every repo of a type, as stored, sorted by id."""
+        folder = self.root / API_SEGMENT[repo_type]
+        if not folder.is_dir():
+            return []
+        return sorted(
+            (
+                RepoKey(repo_type, namespace.name, repo_dir.name[: -len(".git")])
+                for namespace in folder.iterdir()
+                for repo_dir in namespace.glob("*.git")
+                if (repo_dir / _META_FILE).is_file()
+            ),
+            key=lambda key: key.repo_id.lower(),
+        )
+
     def delete(self, key: RepoKey) -> bool:
         """Delete the repo stored under exactly `key` (as `get` returned it)."""
         git_dir = self.git_dir(key)
