@@ -18,6 +18,7 @@ from . import (
     api_commit,
     api_discussions,
     api_files,
+    api_gating,
     api_lfs,
     api_listing,
     api_misc,
@@ -65,6 +66,7 @@ class HubApp:
                 *api_squash.routes(),
                 *api_move.routes(),
                 *api_listing.routes(),
+                *api_gating.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())
