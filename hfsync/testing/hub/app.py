@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from . import (
     api_admin,
     api_cas,
+    api_comments,
     api_commit,
     api_discussions,
     api_files,
@@ -67,6 +68,7 @@ class HubApp:
                 *api_move.routes(),
                 *api_listing.routes(),
                 *api_gating.routes(),
+                *api_comments.routes(),
             ]
         )
         self.admin_router = Router(api_admin.routes())
