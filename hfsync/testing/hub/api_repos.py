@@ -21,6 +21,7 @@ from .naming import REPO_TYPES, RepoKey, is_valid_name, is_valid_namespace, spac
 from .routing import Params, Route, api_routes, route
 from .runtime import BuildResult
 from .snapshot import Entry
+from .space_card import README, space_readme
 from .state import HubState
 from .storage import DEFAULT_BRANCH, Repo, RepoExistsError, RepoMeta, hub_date
 from .web import HubRequest, json_response, list_field
@@ -59,8 +60,10 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
         sdk=sdk if repo_type == "space" else None,
         hardware=hardware if repo_type == "space" else None,
     )
+    # A new Space starts with a README.md holding its configuration, as on the Hub.
+    files = {README: space_readme(key, str(sdk))} if repo_type == "space" else None
     try:
-        repo = hub.store.create(key, meta)
+        repo = hub.store.create(key, meta, files)
     except RepoExistsError:
         # The client reads `url` from the 409 body when `exist_ok=True` (hub-api §3.6): the
         # existing repo's, which may differ in case from the one asked for.

@@ -225,8 +225,11 @@ class RepoStore:
                     return RepoKey(key.repo_type, namespace_dir.name, repo_dir.name[: -len(".git")])
         return None
 
-    def create(self, key: RepoKey, meta: RepoMeta) -> Repo:
-        """Create the repo with its `initial commit` (a `.gitattributes`) on `main`."""
+    def create(
+        self, key: RepoKey, meta: RepoMeta, files: Mapping[str, bytes] | None = None
+    ) -> Repo:
+        """Create the repo with its `initial commit` on `main`: a `.gitattributes` and `files`
+        (path -> content; a Space's README.md)."""
         final_dir = self.git_dir(key)
         with self._lock:
             # A repo whose id differs only in case is the same repo on the Hub: a conflict.
@@ -237,11 +240,12 @@ class RepoStore:
             git.init_bare(work_dir)
             _write_meta(work_dir, meta)
             repo = Repo(key, work_dir, meta)
-            [blob] = repo.write_blobs([DEFAULT_GITATTRIBUTES.encode()])
+            initial = {".gitattributes": DEFAULT_GITATTRIBUTES.encode(), **(files or {})}
+            blobs = repo.write_blobs(initial.values())
             repo.write_commit(
                 f"refs/heads/{DEFAULT_BRANCH}",
                 None,
-                {".gitattributes": ("100644", blob)},
+                {path: ("100644", blob) for path, blob in zip(initial, blobs, strict=True)},
                 "initial commit",
                 ("system", "system@testhub.invalid"),
             )
