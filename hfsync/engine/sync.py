@@ -305,6 +305,8 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
         shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
+        if plan.history_rewritten:
+            shown += " (the remote's history was rewritten: hfsync cannot tell who changed them)"
         raise ConflictError(
             f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
             "repository ('hfsync status --patch > p && git apply --3way p') "
