@@ -156,6 +156,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         local = local_files(target, source)
     recovery = recover_base(target, head)
     base = with_settled(recovery, source)
+    notes = (remote.notice, *recovery.notes) if remote.notice else recovery.notes
     plan = make_plan(
         local,
         tree,
@@ -163,7 +164,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         target.scope.includes_remote,
         head,
         policy,
-        recovery.notes,
+        notes,
         recovery.rewritten,
     )
     remember_settled(target, recovery, base, local, tree, source)

@@ -26,6 +26,7 @@ from hfsync.remotes import Change, RemoteCommit, retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
 from hfsync.remotes.hub_head import COMMIT_ID, revision_url
 from hfsync.remotes.hub_limits import CommitLimits, split_change
+from hfsync.remotes.hub_moved import moved_to, renamed_note
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -87,6 +88,7 @@ class HubRemote:
         self.policy = retry.RetryPolicy.from_env()
         retry.configure_client(self.policy)
         self.missing: str | None = None
+        self.notice: str | None = None  # the repo's new id, when the Hub redirected the old one
 
     @functools.cached_property
     def api(self) -> HfApi:
@@ -131,9 +133,12 @@ class HubRemote:
         response = get_session().get(url, headers=build_hf_headers(token=self._token))
         hf_raise_for_status(response)
         try:
-            sha = response.json().get("sha")
+            answer = response.json()
+            sha = answer.get("sha")
         except (ValueError, AttributeError):
-            sha = ""
+            answer, sha = None, ""
+        new_id = moved_to(self.repo_id, answer)
+        self.notice = renamed_note(self.repo_type, self.repo_id, new_id) if new_id else None
         if sha is not None and not (isinstance(sha, str) and COMMIT_ID.fullmatch(sha)):
             raise RemoteError(
                 f"the Hub's answer for the head of {self.description} is not a commit id; "

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from hfsync import __version__
+from hfsync.remotes.hub_moved import moved_to
 
 COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 _MAX_ANSWER = 1_000_000  # bytes of the Hub's answer read at most
@@ -49,6 +50,8 @@ def quick_head(
             answer = json.loads(response.read(_MAX_ANSWER))
     except (OSError, ValueError):  # URLError and HTTPError are OSErrors
         return None
+    if moved_to(repo_id, answer) is not None:
+        return None  # renamed: the run plans in full, and says which id to put in the config
     sha = answer.get("sha") if isinstance(answer, dict) else None
     return sha if isinstance(sha, str) and COMMIT_ID.fullmatch(sha) else None
 
