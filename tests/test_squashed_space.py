@@ -205,3 +205,31 @@ def test_the_watch_command_says_once_that_the_history_was_rewritten(
     errors = watch.stderr()
     assert errors.count("note: the remote's history was rewritten") == 1, errors
     assert "history was rewritten: hfsync cannot tell who changed them" in errors
+
+
+def test_a_git_target_fresh_clone_passes_over_backups_it_has_not_fetched(
+    make_repo, tmp_path: Path
+) -> None:
+    """A git target (a Space's git URL, say) squashed by hand: a fresh clone does not have the
+    backups' commits and does not fetch them; it plans as a first sync, as before, and does not
+    fail on them."""
+    remote = tmp_path / "remote.git"
+    repo = make_repo(
+        {
+            "hfsync.toml": f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n',
+            "app.py": "print(1)\n",
+        }
+    )
+    assert sync(repo).commit is not None
+    write_files(repo, {"app.py": "print(2)\n"})
+    commit_all(repo)
+    assert sync(repo).commit is not None  # after a backup branch of the first commit
+    squashed = git(remote, "commit-tree", git(remote, "rev-parse", "main^{tree}"), "-m", "squash")
+    git(remote, "update-ref", "refs/heads/main", squashed)
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "--no-local", "-q", str(repo), str(fresh))
+
+    done = hfsync(fresh, "run", "--dry-run")
+
+    assert done.returncode == 0, done.stderr
+    assert "(first sync)" in done.stdout
