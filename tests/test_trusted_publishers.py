@@ -128,7 +128,7 @@ def test_a_job_of_another_workflow_is_refused_saying_where_to_add_a_publisher(
         message = json.loads(done.stdout)["targets"][0]["error"]["message"]
         assert "add a trusted publisher" in message
     assert "add a trusted publisher" in (tmp_path / "summary.md").read_text()
-    assert api.list_repo_files(publisher, repo_type="space") == [".gitattributes"]
+    assert api.list_repo_files(publisher, repo_type="space") == [".gitattributes", "README.md"]
     assert [b.name for b in api.list_repo_refs(publisher, repo_type="space").branches] == ["main"]
     assert_no_token_in(written(repo, tmp_path, done.stdout, done.stderr), env)
 
@@ -163,7 +163,7 @@ def test_a_job_that_cannot_get_an_id_token_is_refused_saying_what_to_fix(
     if says == "id-token":
         assert "`permissions: id-token: write`" in done.stderr
     assert "Traceback" not in done.stderr
-    assert api.list_repo_files(publisher, repo_type="space") == [".gitattributes"]
+    assert api.list_repo_files(publisher, repo_type="space") == [".gitattributes", "README.md"]
 
 
 def test_a_token_for_another_repo_names_hf_oidc_resource(
@@ -177,7 +177,7 @@ def test_a_token_for_another_repo_names_hf_oidc_resource(
     assert done.returncode == 4, done.stderr
     assert "HF_OIDC_RESOURCE=spaces/user/demo" in done.stderr
     assert "may not write to space user/other (403)" in done.stderr
-    assert api.list_repo_files("user/other", repo_type="space") == [".gitattributes"]
+    assert api.list_repo_files("user/other", repo_type="space") == [".gitattributes", "README.md"]
 
 
 def test_an_id_token_in_hf_oidc_id_token_and_the_quick_head_read(

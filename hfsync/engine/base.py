@@ -8,8 +8,9 @@ messages are untrusted input: a malformed or unproven record is skipped with a n
 crash or a hang.
 
 When no authentic base is reachable although this target was synced before (the local cache
-says so, or unproven records of it were seen), the remote's history was rewritten: the plan then
-treats every differing file as a remote edit instead of a first sync.
+says so, unproven records of it were seen, or hfsync's backup branches lead to a commit of it: see
+backup_trace.py), the remote's history was rewritten: the plan then treats every differing file as
+a remote edit instead of a first sync.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hfsync.core.record import (
     tree_digest,
 )
 from hfsync.core.scope import Scope
+from hfsync.engine.backup_trace import synced_before
 from hfsync.local.state import BasePointer
 from hfsync.remotes import Remote, RemoteCommit
 
@@ -121,6 +123,8 @@ def _find_base_commit(target: Target, head: str, cached: BasePointer | None) -> 
     if skipped > _NOTED:
         notes.append(f"{skipped - _NOTED} more commit(s) with hfsync trailers not taken as a base")
     if found is None:
+        # No trace at the head: hfsync's backup branches may still show earlier syncs.
+        seen = seen or synced_before(target)
         return BasePointer(head, None, None, tuple(notes), seen_before=seen)
     return BasePointer(head, found.id, found.message, tuple(notes), seen_before=True)
 

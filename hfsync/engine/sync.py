@@ -62,6 +62,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         local = local_files(target, source)
     recovery = recover_base(target, head)
     base = with_settled(recovery, source)
+    notes = (remote.notice, *recovery.notes) if remote.notice else recovery.notes
     plan = make_plan(
         local,
         tree,
@@ -69,7 +70,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         target.scope.includes_remote,
         head,
         policy,
-        recovery.notes,
+        notes,
         recovery.rewritten,
     )
     remember_settled(target, recovery, base, local, tree, source)
@@ -219,6 +220,8 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
         shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
+        if plan.history_rewritten:
+            shown += " (the remote's history was rewritten: hfsync cannot tell who changed them)"
         raise ConflictError(
             f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
             "repository ('hfsync status --patch > p && git apply --3way p') "

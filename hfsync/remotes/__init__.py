@@ -44,6 +44,7 @@ class Remote(Protocol):
 
     description: str
     missing: str | None  # what `head` found missing and `create_missing` would create
+    notice: str | None  # what `head` found a run should say about the remote (a renamed repo)
     drops_gitignored: bool  # a commit silently leaves out files its root .gitignore matches
     keeps_links: bool  # a symlink can be written as a symlink
 

@@ -51,6 +51,7 @@ class GitRemote:
 
     drops_gitignored = False
     keeps_links = True  # a symlink can stay a symlink (mode 120000)
+    notice: str | None = None  # nothing to say about a git remote itself
 
     def __init__(self, repo_root: Path, url: str, branch: str, target: str, create: bool) -> None:
         self.url = resolve_url(url, repo_root)

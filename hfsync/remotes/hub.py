@@ -22,6 +22,7 @@ from hfsync.remotes.hub_commit import create_commit
 from hfsync.remotes.hub_head import read_head
 from hfsync.remotes.hub_history import commit_info, iter_commits
 from hfsync.remotes.hub_limits import CommitLimits, split_change
+from hfsync.remotes.hub_moved import renamed_note
 from hfsync.remotes.hub_space import SpaceRuntime
 from hfsync.remotes.hub_trees import TreeCache, list_tree, paths_info
 from hfsync.remotes.hub_upload import Prepared, addition, prepare_uploads, written_entries
@@ -69,6 +70,7 @@ class HubRemote:
         self._prepared: dict[tuple[str, str], Prepared] = {}
         self.limits = limits or CommitLimits()
         self.missing: str | None = None
+        self.notice: str | None = None  # the repo's new id, when the Hub redirected the old one
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class HubRemote:
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
         try:
-            sha = self.client.call(lambda: read_head(self.client), "read the head")
+            sha, new_id = self.client.call(lambda: read_head(self.client), "read the head")
         except RemoteError as exc:
             cause = exc.__cause__
             if isinstance(cause, RepositoryNotFoundError) and self._create:
@@ -94,6 +96,7 @@ class HubRemote:
                 ) from None
             raise
         self.missing = None
+        self.notice = renamed_note(self.repo_type, self.repo_id, new_id) if new_id else None
         return sha
 
     def create_missing(self) -> str | None:

@@ -22,6 +22,7 @@ from hfsync.remotes.hub_token import hub_token
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub_client import HubClient
+from hfsync.remotes.hub_moved import moved_to
 
 COMMIT_ID = re.compile(r"[0-9a-f]{40}")
 _MAX_ANSWER = 1_000_000  # bytes of the Hub's answer read at most
@@ -36,24 +37,26 @@ def revision_url(endpoint: str, repo_type: str, repo_id: str, branch: str) -> st
     return f"{endpoint}/api/{repo_type}s/{path}?expand=sha"
 
 
-def read_head(client: HubClient) -> str | None:
+def read_head(client: HubClient) -> tuple[str | None, str | None]:
     """The GET `HfApi.repo_info(expand=["sha"])` makes (same URL, headers and error
-    mapping), without making the client: a no-change run needs nothing else from the Hub."""
+    mapping), without making the client: a no-change run needs nothing else from the Hub.
+    (head, the repo's new id when the Hub answered for a renamed repo, else None)."""
     from huggingface_hub.utils import get_session, hf_raise_for_status
 
     url = revision_url(client.endpoint, client.repo_type, client.repo_id, client.branch)
     response = get_session().get(url, headers=client.headers())
     hf_raise_for_status(response)
     try:
-        sha = response.json().get("sha")
+        answer = response.json()
+        sha = answer.get("sha")
     except (ValueError, AttributeError):
-        sha = ""
+        answer, sha = None, ""
     if sha is not None and not (isinstance(sha, str) and COMMIT_ID.fullmatch(sha)):
         raise RemoteError(
             f"the Hub's answer for the head of {client.description} is not a commit id; "
             f"check HF_ENDPOINT ({client.endpoint})"
         )
-    return sha
+    return sha, moved_to(client.repo_id, answer)
 
 
 def quick_head(
@@ -77,5 +80,7 @@ def quick_head(
             answer = json.loads(response.read(_MAX_ANSWER))
     except (OSError, ValueError):  # URLError and HTTPError are OSErrors
         return None
+    if moved_to(repo_id, answer) is not None:
+        return None  # renamed: the run plans in full, and says which id to put in the config
     sha = answer.get("sha") if isinstance(answer, dict) else None
     return sha if isinstance(sha, str) and COMMIT_ID.fullmatch(sha) else None

@@ -4,7 +4,8 @@ Text lines start with the local time; with `--log-format json` each line is one 
 `time`, `level`, `target`, `event`, `message` and `fields`. A sync that committed names what it
 uploaded (the first few paths, then a count); one that had nothing to do prints only with `-v`.
 The same error, repeated, is printed the first time, then after 2, 4, 8, ... repeats, and its
-recovery is printed once.
+recovery is printed once. A plan's notes (a rewritten history, a renamed repo) are warnings, each
+printed once per target.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from hfsync.core.errors import ConflictError, HfsyncError, ValidationError
+from hfsync.core.errors import ConflictError, HfsyncError, TooManyDeletesError, ValidationError
 from hfsync.core.redact import redact
 from hfsync.ui.hot_reload_lines import hot_reload_lines
 
@@ -93,8 +94,10 @@ class SyncReporter:
 
     log: DaemonLog
     _failing: dict[str, _Repeats] = field(default_factory=dict)
+    _noted: dict[str, set[str]] = field(default_factory=dict)
 
     def report(self, target: str, outcome: SyncResult | Exception) -> None:
+        self.notes(target, outcome)
         if isinstance(outcome, Exception):
             self.failed(target, outcome)
             return
@@ -104,6 +107,19 @@ class SyncReporter:
         self.log.event(level, event, message, target, **fields)
         for level, event, message, fields in hot_reload_lines(outcome):
             self.log.event(level, event, message, target, **fields)
+
+    def notes(self, target: str, outcome: SyncResult | Exception) -> None:
+        """What the plan says about the target itself (its history was rewritten, its repo was
+        renamed, a record was not taken as a base), each note once per target."""
+        if isinstance(outcome, (ConflictError, TooManyDeletesError)):
+            plan = outcome.plan
+        else:
+            plan = None if isinstance(outcome, Exception) else outcome.plan
+        noted = self._noted.setdefault(target, set())
+        for note in plan.notes if plan is not None else ():
+            if note not in noted:
+                noted.add(note)
+                self.log.event("warning", "note", f"note: {note}", target)
 
     def succeeded(self, target: str) -> None:
         """Print the recovery of `target` (a target, or `source` for serve's fetch) if it was

@@ -121,6 +121,7 @@ def test_upload_folder_with_delete_patterns(
 
     assert files_of(api, space, "space") == {
         ".gitattributes",
+        "README.md",
         "keep.txt",
         "src/main.py",
         "index.html",
@@ -256,7 +257,7 @@ def test_gitignore_on_the_branch_marks_files_ignored(api: HfApi, space: str) -> 
         commit_message="two files",
     )
 
-    assert files_of(api, space, "space") == {".gitattributes", ".gitignore", "a.txt"}
+    assert files_of(api, space, "space") == {".gitattributes", "README.md", ".gitignore", "a.txt"}
 
 
 def test_commit_to_a_branch_and_a_pull_request(api: HfApi, space: str) -> None:
@@ -277,10 +278,11 @@ def test_commit_to_a_branch_and_a_pull_request(api: HfApi, space: str) -> None:
         create_pr=True,
     )
 
-    assert files_of(api, space, "space", revision="dev") == {".gitattributes", "dev.txt"}
+    created = {".gitattributes", "README.md"}
+    assert files_of(api, space, "space", revision="dev") == {*created, "dev.txt"}
     assert pr.pr_revision == "refs/pr/1"
-    assert files_of(api, space, "space", revision="refs/pr/1") == {".gitattributes", "pr.txt"}
-    assert files_of(api, space, "space") == {".gitattributes"}
+    assert files_of(api, space, "space", revision="refs/pr/1") == {*created, "pr.txt"}
+    assert files_of(api, space, "space") == created
     refs = api.list_repo_refs(space, repo_type="space", include_pull_requests=True)
     assert [ref.ref for ref in refs.pull_requests or []] == ["refs/pr/1"]
 
@@ -306,7 +308,7 @@ def test_concurrent_commits_on_one_parent_one_wins(api: HfApi, space: str) -> No
     winners = [result for result in results if result != "412"]
     assert len(winners) == 1 and results.count("412") == 3
     assert head(api, space, "space") == winners[0]
-    assert len(files_of(api, space, "space")) == 2
+    assert len(files_of(api, space, "space")) == 3  # .gitattributes, README.md, the winner's
 
 
 def test_copies_reuse_lfs_objects_without_size(api: HfApi, hub: TestHub, space: str) -> None:

@@ -69,7 +69,9 @@ def test_snapshot_download(hub: TestHub, repo: str, tmp_path: Path) -> None:
         for path in Path(folder).rglob("*")
         if path.is_file() and ".cache" not in path.parts
     }
-    assert downloaded == {".gitattributes": downloaded[".gitattributes"], **FILES}
+    # A new Space holds a .gitattributes and the README.md the Hub writes.
+    created = {name: downloaded[name] for name in (".gitattributes", "README.md")}
+    assert downloaded == {**created, **FILES}
 
 
 def test_download_errors(hub: TestHub, repo: str) -> None:

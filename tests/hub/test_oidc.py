@@ -69,7 +69,10 @@ def test_an_exchanged_token_writes_to_its_repo_only(hub: TestHub, api: HfApi, de
             write()
         assert raised.value.response.status_code == 403
     # Public repos stay readable; a private one of the same owner is not there for it.
-    assert scoped.list_repo_files("user/other", repo_type="space") == [".gitattributes"]
+    assert scoped.list_repo_files("user/other", repo_type="space") == [
+        ".gitattributes",
+        "README.md",
+    ]
     api.create_repo("user/secret", private=True)
     with pytest.raises(RepositoryNotFoundError):
         scoped.list_repo_files("user/secret")

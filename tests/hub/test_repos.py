@@ -31,7 +31,9 @@ def test_create_repo_of_each_type(
     info = api.repo_info("user/thing", repo_type=repo_type)
     assert info.id == "user/thing"
     assert info.private is False
-    assert [sibling.rfilename for sibling in info.siblings or []] == [".gitattributes"]
+    # A Space starts with the README.md holding its configuration, as on the Hub.
+    created = [".gitattributes", "README.md"] if repo_type == "space" else [".gitattributes"]
+    assert [sibling.rfilename for sibling in info.siblings or []] == created
     assert info.created_at is not None and info.last_modified is not None
 
 

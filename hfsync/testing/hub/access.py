@@ -6,11 +6,13 @@
 * Writing needs a token (401), of the repo's owner (403), with the `write` role (403).
 * A token from a Trusted Publishers exchange is scoped to one repo: it writes there only (403
   elsewhere), and sees no other private repo.
+* A renamed repo's old id answers 307 to the same path on its new id, for whoever may read it.
 """
 
 from __future__ import annotations
 
 from .errors import BAD_CREDENTIALS, HubError, repo_not_found, revision_not_found
+from .moves import moved_location
 from .naming import RepoKey, is_valid_name
 from .oidc import in_scope, same_repo
 from .routing import Params
@@ -32,12 +34,30 @@ def readable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:
     credentials = request.credentials
     if credentials.invalid:
         raise repo_not_found(401, BAD_CREDENTIALS)
-    repo = hub.store.get(repo_key(params))
+    key = repo_key(params)
+    repo = hub.store.get(key)
     identity = credentials.identity
     owner = identity.user if identity and (repo is None or in_scope(identity, repo.key)) else None
+    if repo is None:
+        _redirect_if_moved(hub, request, key, owner)
     if repo is None or (repo.meta.private and not repo.key.owned_by(owner)):
         raise repo_not_found(404 if credentials.identity else 401)
     return repo
+
+
+def _redirect_if_moved(hub: HubState, request: HubRequest, key: RepoKey, user: str | None) -> None:
+    """A renamed repo's old id answers 307 to the same request on its new id, for whoever may
+    read the repo there (anyone else sees a missing repo, as before the move)."""
+    moved = hub.moves.target(key)
+    repo = hub.store.get(moved) if moved is not None else None
+    if repo is None or (repo.meta.private and not repo.key.owned_by(user)):
+        return
+    query = request.http.query_string.decode("latin-1")
+    location = moved_location(request.raw_path, query, key, repo.key)
+    if location is not None:
+        raise HubError(
+            307, f"Repository moved to {repo.key.repo_id}", headers={"Location": location}
+        )
 
 
 def writable_repo(hub: HubState, request: HubRequest, params: Params) -> Repo:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
-from .access import readable_repo, resolve_revision
+from .access import resolve_revision
 from .errors import entry_not_found
+from .gating import downloadable_repo
 from .naming import API_SEGMENT
 from .routing import Params, Route, git_routes
 from .state import HubState
@@ -20,7 +21,7 @@ from .web import HubRequest
 
 
 def resolve_file(hub: HubState, request: HubRequest, params: Params) -> Response:
-    repo = readable_repo(hub, request, params)
+    repo = downloadable_repo(hub, request, params)
     commit = resolve_revision(repo, params["revision"])
     entry = repo.snapshot(commit).file(params["path"])
     if entry is None:

@@ -23,6 +23,7 @@ from .naming import REPO_TYPES, RepoKey, is_valid_name, is_valid_namespace, spac
 from .routing import Params, Route, api_routes, route
 from .runtime import BuildResult
 from .snapshot import Entry
+from .space_card import README, space_readme
 from .state import HubState
 from .storage import DEFAULT_BRANCH, Repo, RepoExistsError, RepoMeta, hub_date
 from .web import HubRequest, json_response, list_field
@@ -62,8 +63,10 @@ def create_repo(hub: HubState, request: HubRequest, params: Params) -> Response:
         sdk=sdk if repo_type == "space" else None,
         hardware=hardware if repo_type == "space" else None,
     )
+    # A new Space starts with a README.md holding its configuration, as on the Hub.
+    files = {README: space_readme(key, str(sdk))} if repo_type == "space" else None
     try:
-        repo = hub.store.create(key, meta)
+        repo = hub.store.create(key, meta, files)
     except RepoExistsError:
         # The client reads `url` from the 409 body when `exist_ok=True` (hub-api §3.6): the
         # existing repo's, which may differ in case from the one asked for.
@@ -119,9 +122,21 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
     commit = resolve_revision(repo, params.get("revision", DEFAULT_BRANCH))
     expand = request.http.args.getlist("expand")
     wanted = set(expand) if expand else None
-    blobs = request.flag("blobs")
+    data: dict[str, Any] = {"_id": repo.key.repo_id, "id": repo.key.repo_id}
+    for name, value in repo_properties(
+        hub, repo, commit, request.flag("blobs"), request.base_url
+    ).items():
+        if wanted is None or name in wanted:
+            data[name] = value()
+    return json_response(data)
+
+
+def repo_properties(
+    hub: HubState, repo: Repo, commit: str, blobs: bool = False, base_url: str = ""
+) -> dict[str, Callable[[], Any]]:
+    """The properties of a repo's info at `commit` this hub has, each computed on demand (repo
+    info and listings show a part of them); `base_url`: this hub's, for a Space's app host."""
     key = repo.key
-    data: dict[str, Any] = {"_id": key.repo_id, "id": key.repo_id}
     properties: dict[str, Callable[[], Any]] = {
         "author": lambda: key.namespace,
         "sha": lambda: commit,
@@ -139,17 +154,14 @@ def repo_info(hub: HubState, request: HubRequest, params: Params) -> Response:
         properties.update(
             sdk=lambda: repo.meta.sdk,
             # The app's address on this hub (on the Hub: https://{subdomain}.hf.space).
-            host=lambda: space_host(request.base_url, subdomain),
+            host=lambda: space_host(base_url, subdomain),
             subdomain=lambda: subdomain,
             cardData=lambda: _card_data(repo, commit),
             models=lambda: [],
             datasets=lambda: [],
             runtime=lambda: space_runtime(hub, repo),
         )
-    for name, value in properties.items():
-        if wanted is None or name in wanted:
-            data[name] = value()
-    return json_response(data)
+    return properties
 
 
 def update_settings(hub: HubState, request: HubRequest, params: Params) -> Response:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from .access import contributable_repo, readable_repo, resolve_revision, writable_repo
+from .access import contributable_repo, resolve_revision, writable_repo
 from .api_cas import cas_url
+from .gating import downloadable_repo
 from .naming import RepoKey
 from .routing import Params, Route, api_routes
 from .state import HubState
@@ -28,7 +29,7 @@ def write_token(hub: HubState, request: HubRequest, params: Params) -> Response:
 
 
 def read_token(hub: HubState, request: HubRequest, params: Params) -> Response:
-    repo = readable_repo(hub, request, params)
+    repo = downloadable_repo(hub, request, params)
     resolve_revision(repo, params["revision"])
     return _token_answer(hub, request, repo.key, params["revision"], write=False)
 

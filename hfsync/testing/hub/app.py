@@ -15,17 +15,22 @@ from werkzeug.wrappers import Request, Response
 from . import (
     api_admin,
     api_cas,
+    api_comments,
     api_commit,
     api_discussions,
     api_files,
+    api_gating,
     api_hot_reload,
     api_lfs,
+    api_listing,
     api_misc,
+    api_move,
     api_oauth,
     api_refs,
     api_repos,
     api_space_logs,
     api_spaces,
+    api_squash,
     api_tree,
     api_xet,
 )
@@ -63,6 +68,11 @@ class HubApp:
                 *api_cas.routes(),
                 *api_hot_reload.routes(),
                 *api_oauth.routes(),
+                *api_squash.routes(),
+                *api_move.routes(),
+                *api_listing.routes(),
+                *api_gating.routes(),
+                *api_comments.routes(),
             ]
         )
         self.admin_router = Router([*api_admin.routes(), *api_oauth.admin_routes()])

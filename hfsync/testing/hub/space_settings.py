@@ -71,6 +71,13 @@ class SpaceSettings:
             self._secrets.pop(repo_id, None)
             self._variables.pop(repo_id, None)
 
+    def move(self, repo_id: str, new_id: str) -> None:
+        """The settings of a renamed Space follow it."""
+        with self._lock:
+            for table in (self._secrets, self._variables):
+                if repo_id in table:
+                    table[new_id] = table.pop(repo_id)
+
     def reset(self) -> None:
         with self._lock:
             self._secrets.clear()

@@ -11,6 +11,7 @@ from .control import Control
 from .discussions import Discussions
 from .hot_reload import HotReloads
 from .lfs_store import LfsStore
+from .moves import Moves
 from .oidc import TrustedPublishers
 from .runtime import SpaceRuntimes
 from .space_settings import SpaceSettings
@@ -40,6 +41,7 @@ class HubState:
             raise ValueError("page_size must be at least 1")
         self.root = root
         self.store = RepoStore(root)
+        self.moves = Moves(root)  # old ids of renamed repos, redirected to the new ones
         self.lfs = LfsStore(root)
         self.xet = XetStore(root)
         self.xet_tokens = XetTokens(xet_token_seconds)
@@ -69,3 +71,4 @@ class HubState:
         self.oidc.reset()
         if repos:
             self.store.wipe()
+            self.moves.clear()

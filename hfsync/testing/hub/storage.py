@@ -225,8 +225,11 @@ class RepoStore:
                     return RepoKey(key.repo_type, namespace_dir.name, repo_dir.name[: -len(".git")])
         return None
 
-    def create(self, key: RepoKey, meta: RepoMeta) -> Repo:
-        """Create the repo with its `initial commit` (a `.gitattributes`) on `main`."""
+    def create(
+        self, key: RepoKey, meta: RepoMeta, files: Mapping[str, bytes] | None = None
+    ) -> Repo:
+        """Create the repo with its `initial commit` on `main`: a `.gitattributes` and `files`
+        (path -> content; a Space's README.md)."""
         final_dir = self.git_dir(key)
         with self._lock:
             # A repo whose id differs only in case is the same repo on the Hub: a conflict.
@@ -237,11 +240,12 @@ class RepoStore:
             git.init_bare(work_dir)
             _write_meta(work_dir, meta)
             repo = Repo(key, work_dir, meta)
-            [blob] = repo.write_blobs([DEFAULT_GITATTRIBUTES.encode()])
+            initial = {".gitattributes": DEFAULT_GITATTRIBUTES.encode(), **(files or {})}
+            blobs = repo.write_blobs(initial.values())
             repo.write_commit(
                 f"refs/heads/{DEFAULT_BRANCH}",
                 None,
-                {".gitattributes": ("100644", blob)},
+                {path: ("100644", blob) for path, blob in zip(initial, blobs, strict=True)},
                 "initial commit",
                 ("system", "system@testhub.invalid"),
             )
@@ -250,6 +254,37 @@ class RepoStore:
             repo.git_dir = final_dir
             self._repos[key] = repo
             return repo
+
+    def rename(self, key: RepoKey, new: RepoKey) -> Repo:
+        """Move the repo stored under exactly `key` to `new`, which no other repo may hold (up
+        to case: a repo may change the case of its own id); RepoExistsError if one does."""
+        with self._lock:
+            holder = self._stored_key(new)
+            if holder is not None and holder != key:
+                raise RepoExistsError(str(new))
+            old_dir, new_dir = self.git_dir(key), self.git_dir(new)
+            new_dir.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(old_dir, new_dir)
+            self._repos.pop(key, None)
+            meta = RepoMeta(**json.loads((new_dir / _META_FILE).read_text()))
+            repo = Repo(new, new_dir, meta)
+            self._repos[new] = repo
+            return repo
+
+    def keys(self, repo_type: str) -> list[RepoKey]:
+        """Every repo of a type, as stored, sorted by id."""
+        folder = self.root / API_SEGMENT[repo_type]
+        if not folder.is_dir():
+            return []
+        return sorted(
+            (
+                RepoKey(repo_type, namespace.name, repo_dir.name[: -len(".git")])
+                for namespace in folder.iterdir()
+                for repo_dir in namespace.glob("*.git")
+                if (repo_dir / _META_FILE).is_file()
+            ),
+            key=lambda key: key.repo_id.lower(),
+        )
 
     def delete(self, key: RepoKey) -> bool:
         """Delete the repo stored under exactly `key` (as `get` returned it)."""
