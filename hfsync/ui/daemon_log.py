@@ -4,13 +4,15 @@ Text lines start with the local time; with `--log-format json` each line is one 
 `time`, `level`, `target`, `event`, `message` and `fields`. A sync that committed names what it
 uploaded (the first few paths, then a count); one that had nothing to do prints only with `-v`.
 The same error, repeated, is printed the first time, then after 2, 4, 8, ... repeats, and its
-recovery is printed once.
+recovery is printed once. Lines come from several threads (the sync loop, the HTTP server's):
+each is written whole, in one call under one lock, so two never run together.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 SHOWN_PATHS = 3
 LEVELS = ("debug", "info", "warning", "error")
+_WRITING = threading.Lock()  # one for every log: they may share a stream
 
 
 class DaemonLog:
@@ -72,7 +75,9 @@ class DaemonLog:
             line = f"{now:%Y-%m-%d %H:%M:%S} {where}{message}"
             stream = (self._err or sys.stderr) if level in ("warning", "error") else self._out
             stream = stream or sys.stdout
-        print(line, file=stream, flush=True)
+        with _WRITING:
+            stream.write(" ".join(line.splitlines()) + "\n")
+            stream.flush()
 
     def info(self, event: str, message: str, target: str | None = None, **fields: Any) -> None:
         self.event("info", event, message, target, **fields)
