@@ -1,5 +1,5 @@
 """`hfsync serve --http` under hostile clients, through the real CLI on loopback (issue 26,
-items 5-7): unsigned bodies cost no memory, slow clients hold no thread and are cut off,
+items 5-7 and 15): unsigned bodies cost no memory, slow clients hold no thread and are cut off,
 a client hanging up early leaves no traceback, and every log line stays one whole line."""
 
 from __future__ import annotations
@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from tests.helpers_git import hfsync
 from tests.helpers_hostile import (
     MB,
     at_once,
@@ -95,3 +98,50 @@ def test_a_client_hanging_up_before_the_answer_leaves_no_traceback(tmp_path: Pat
     messages = [json.loads(line)["message"] for line in serve.stdout_lines()]
     assert sum("rejected a delivery" in m for m in messages) <= 5
     assert not [m for m in messages if "Traceback" in m or "Error" in m], messages
+
+
+@pytest.mark.parametrize("command", ["serve --source src", "watch"])
+def test_a_bad_http_address_is_one_line(tmp_path: Path, command: str) -> None:
+    """`--http 127.0.0.1:99999` printed a log line before its error."""
+    env = {"HFSYNC_WEBHOOK_SECRET": "", "HFSYNC_STATE": str(tmp_path / "state")}
+    done = hfsync(tmp_path, *command.split(), "--http", "127.0.0.1:99999", env=env)
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1, lines
+    assert "'127.0.0.1:99999'" in lines[0] and "port from 0 to 65535" in lines[0]
+    assert not (tmp_path / "state").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [(" ", "is only white space"), ("\t\n  ", "is only white space"), ("hunter2", "has 7")],
+)
+def test_a_blank_or_short_webhook_secret_is_refused(
+    tmp_path: Path, secret: str, problem: str
+) -> None:
+    """A secret of one space was accepted: anyone could sign a delivery with it."""
+    env = {"HFSYNC_WEBHOOK_SECRET": secret, "HFSYNC_STATE": str(tmp_path / "state")}
+    done = hfsync(tmp_path, "serve", "--source", "src", "--http", "127.0.0.1:0", env=env)
+    assert done.returncode == 2
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) == 1, lines
+    assert f"HFSYNC_WEBHOOK_SECRET {problem}" in lines[0]
+    assert "at least 16 characters" in lines[0]
+    assert secret.strip() == "" or secret not in lines[0]  # the secret itself is not echoed
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_bad_request_timeout_is_one_line(tmp_path: Path) -> None:
+    env = {"HFSYNC_HTTP_TIMEOUT": "soon", "HFSYNC_STATE": str(tmp_path / "state")}
+    done = hfsync(tmp_path, "serve", "--source", "src", "--http", "127.0.0.1:0", env=env)
+    assert done.returncode == 2
+    assert (done.stdout + done.stderr).splitlines() == [
+        "hfsync: error: HFSYNC_HTTP_TIMEOUT='soon': use seconds from 0.1 to 3600, e.g. 15"
+    ]
+
+
+def test_without_a_secret_the_webhook_is_off_and_says_so_once_started(tmp_path: Path) -> None:
+    with serving_git(tmp_path, env={"HFSYNC_WEBHOOK_SECRET": ""}) as serve:
+        assert rejected(serve) == "404"
+        events = [json.loads(line)["event"] for line in serve.stdout_lines()]
+        assert events[:2] == ["started", "webhook_off"]

@@ -37,7 +37,10 @@ def parse_address(address: str) -> tuple[str, int]:
     """`HOST:PORT` (`[::1]:8080`, `0.0.0.0:8080`, `:8080` for every interface)."""
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(f"--http {address!r}: use HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080")
+        raise ConfigError(
+            f"--http {address!r}: use HOST:PORT with a port from 0 to 65535, "
+            "e.g. 127.0.0.1:8080 or 0.0.0.0:8080"
+        )
     # ':PORT' asks for every interface, as a container's probes need.
     return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104
 

@@ -22,10 +22,35 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs
 
+from hfsync.core.errors import ConfigError
+
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps a delivery's payload at 25 MB
 KEEP = 1024 * 1024  # a push payload is some kB; one of thousands of commits, a few MB
 CHUNK = 64 * 1024
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+SECRET_VARIABLE = "HFSYNC_WEBHOOK_SECRET"  # noqa: S105 (its name, not a value)
+MIN_SECRET = 16  # characters; GitHub advises a random string with high entropy
+
+
+def webhook_secret(environ: Mapping[str, str]) -> bytes | None:
+    """The webhook secret from the environment; None when unset or empty (POST /webhook off).
+
+    A secret of only white space, or shorter than MIN_SECRET characters, is a mistake to stop
+    at, not a secret: anyone could sign a delivery with it."""
+    value = environ.get(SECRET_VARIABLE, "")
+    if not value:
+        return None
+    if not value.strip():
+        problem = "is only white space"
+    elif len(value) < MIN_SECRET:
+        problem = f"has {len(value)} characters"
+    else:
+        return value.encode("utf-8", "surrogateescape")
+    raise ConfigError(
+        f"{SECRET_VARIABLE} {problem}: use a random string of at least {MIN_SECRET} characters "
+        "(e.g. `openssl rand -hex 32`) and give GitHub the same, or unset it to turn off "
+        "POST /webhook"
+    )
 
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
