@@ -110,7 +110,7 @@ chown -R 10001:0 "$src/source.git"   # git refuses a repository owned by another
 
 step "hfsync serve in the image"
 port=$(( 20000 + RANDOM % 20000 ))
-secret=check-$RANDOM$RANDOM
+secret=$("$PYTHON" -c "import secrets; print(secrets.token_hex(16))")  # serve wants 16 characters or more
 container=$("${PODMAN[@]}" "${RUN[@]}" -d --network host \
     -v "$src:/src:ro" \
     -e HFSYNC_SOURCE=/src/source.git -e HFSYNC_POLL=600 -e "HFSYNC_HTTP=127.0.0.1:$port" \

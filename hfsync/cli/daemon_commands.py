@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from hfsync.daemons.webhook import WebhookReceiver
 
 
+def _check_http_address(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    """`--http` is checked as it is parsed, before anything is started or printed."""
+    if value is not None:
+        from hfsync.daemons.endpoints import parse_address
+
+        try:
+            parse_address(value)
+        except HfsyncError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--http ")) from None
+    return value
+
+
 def daemon_options(func: F) -> F:
     """Options `watch` and `serve` share: logging and the HTTP endpoints."""
     for option in reversed(
@@ -33,6 +47,7 @@ def daemon_options(func: F) -> F:
                 "http_address",
                 metavar="HOST:PORT",
                 envvar="HFSYNC_HTTP",
+                callback=_check_http_address,
                 help="Serve /healthz, /readyz and /metrics here (env: HFSYNC_HTTP).",
             ),
             click.option(
@@ -201,8 +216,9 @@ def serve(
     from hfsync.daemons.source_clone import SourceClone
     from hfsync.daemons.state_dir import prepare_state_dir
     from hfsync.daemons.watch import stop_on_signals
-    from hfsync.daemons.webhook import WebhookReceiver
+    from hfsync.daemons.webhook import WebhookReceiver, webhook_secret
 
+    secret = webhook_secret(os.environ) if http_address is not None else None
     state = prepare_state_dir(state_dir or _default_state())
     monitor = _monitor(log_format, verbose, http_address)
     server = Server(
@@ -212,17 +228,14 @@ def serve(
         monitor=monitor,
         on_conflict=on_conflict,
     )
-    secret = os.environ.get("HFSYNC_WEBHOOK_SECRET", "")
     webhook = None
-    if http_address is not None and secret:
+    if secret is not None:
         webhook = WebhookReceiver(
-            secret.encode(),
+            secret,
             branch,
             on_push=server.request_fetch,
             on_rejected=lambda message: monitor.log.event("warning", "webhook_rejected", message),
         )
-    elif http_address is not None:
-        monitor.log.info("webhook_off", "POST /webhook is off: set HFSYNC_WEBHOOK_SECRET")
 
     def stopping() -> None:
         monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
@@ -233,6 +246,8 @@ def serve(
         stop_on_signals(server.stop, stopping),
     ):
         monitor.log.info("started", f"{following}{where}; state in {state}")
+        if http_address is not None and webhook is None:
+            monitor.log.info("webhook_off", "POST /webhook is off: set HFSYNC_WEBHOOK_SECRET")
         monitor.health.set_running(True)
         try:
             server.run_until_stopped()

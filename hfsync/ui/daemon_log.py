@@ -5,13 +5,15 @@ Text lines start with the local time; with `--log-format json` each line is one 
 uploaded (the first few paths, then a count); one that had nothing to do prints only with `-v`.
 The same error, repeated, is printed the first time, then after 2, 4, 8, ... repeats, and its
 recovery is printed once. A plan's notes (a rewritten history, a renamed repo) are warnings, each
-printed once per target.
+printed once per target. Lines come from several threads (the sync loop, the HTTP server's):
+each is written whole, in one call under one lock, so two never run together.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 SHOWN_PATHS = 3
 LEVELS = ("debug", "info", "warning", "error")
+_WRITING = threading.Lock()  # one for every log: they may share a stream
 
 
 class DaemonLog:
@@ -75,7 +78,9 @@ class DaemonLog:
             line = f"{now:%Y-%m-%d %H:%M:%S} {where}{message}"
             stream = (self._err or sys.stderr) if level in ("warning", "error") else self._out
             stream = stream or sys.stdout
-        print(redact(line), file=stream, flush=True)
+        with _WRITING:
+            stream.write(" ".join(redact(line).splitlines()) + "\n")
+            stream.flush()
 
     def info(self, event: str, message: str, target: str | None = None, **fields: Any) -> None:
         self.event("info", event, message, target, **fields)
