@@ -12,8 +12,8 @@
 # extra CA certificates (an egress proxy's) go into that base only, so that pip inside the build
 # can reach the package index.
 #
-# Then: the image's size; `hfsync --help` in the image; every program and native library finds
-# the libraries it links to; `hfsync serve` in the image against a local source repo and
+# Then: the image's size, at most MAX_MIB (200) MiB; `hfsync --help` in the image; every
+# program and native library finds the libraries it links to; `hfsync serve` in the image against a local source repo and
 # the test Hub (run on the host, host network); /healthz and /metrics; a signed webhook after a
 # push and the commit landing on the Hub; SIGTERM and exit 0 within 10 s. Prints the image size.
 # Not part of .ci/run (it needs root, buildah and podman, and several minutes).
@@ -25,6 +25,7 @@ IMAGE=${IMAGE:-localhost/hfsync:check}
 BASE_TAG=docker.io/library/debian:bookworm-slim
 BASE_CACHE=${BASE_CACHE:-/var/tmp/hfsync-base}
 BASE_RECIPE=minbase-slim-1    # a base imported by an older recipe of this script is made again
+MAX_MIB=${MAX_MIB:-200}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # runc sets the container's limits (open files, processes) to podman's defaults unless told; a
 # process cannot raise its own hard limits, so every container gets the limits this shell has.
@@ -105,6 +106,7 @@ buildah bud --isolation=chroot --format docker --layers \
 echo "built in $(( $(date +%s) - started )) s"
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 echo "image size: $size bytes ($(( size / 1024 / 1024 )) MiB; the base $(( base_size / 1024 / 1024 )) MiB, hfsync's layers $(( (size - base_size) / 1024 / 1024 )) MiB)"
+(( size <= MAX_MIB * 1024 * 1024 )) || fail "the image is over $MAX_MIB MiB"
 
 step "hfsync --help in the image"
 "${PODMAN[@]}" "${RUN[@]}" --rm "$IMAGE" --help >"$work/help.txt"
