@@ -6,12 +6,14 @@
 #   scripts/container-check.sh                                 # as root; takes a few minutes
 #
 # Registry images cannot be pulled here, so the Dockerfile's base is built from Debian's packages
-# (debootstrap --variant=minbase bookworm, what debian:bookworm-slim holds) and tagged with the
-# same name as the Dockerfile's FROM; BASE_IMAGE points the build at it instead of the digest.
-# The machine's own extra CA certificates (an egress proxy's) go into that base only, so that
-# pip inside the build can reach the package index.
+# as debian:bookworm-slim is (debootstrap --variant=minbase bookworm, then made "slim" as
+# Debian's image build makes it: see slim_rootfs) and tagged with the same name as the
+# Dockerfile's FROM; BASE_IMAGE points the build at it instead of the digest. The machine's own
+# extra CA certificates (an egress proxy's) go into that base only, so that pip inside the build
+# can reach the package index.
 #
-# Then: `hfsync --help` in the image; `hfsync serve` in the image against a local source repo and
+# Then: the image's size, at most MAX_MIB (200) MiB; `hfsync --help` in the image; every
+# program and native library finds the libraries it links to; `hfsync serve` in the image against a local source repo and
 # the test Hub (run on the host, host network); /healthz and /metrics; a signed webhook after a
 # push and the commit landing on the Hub; SIGTERM and exit 0 within 10 s. Prints the image size.
 # Not part of .ci/run (it needs root, buildah and podman, and several minutes).
@@ -22,6 +24,8 @@ PYTHON=${PYTHON:-python3}     # with hfsync installed (the test Hub runs on the 
 IMAGE=${IMAGE:-localhost/hfsync:check}
 BASE_TAG=docker.io/library/debian:bookworm-slim
 BASE_CACHE=${BASE_CACHE:-/var/tmp/hfsync-base}
+BASE_RECIPE=minbase-slim-1    # a base imported by an older recipe of this script is made again
+MAX_MIB=${MAX_MIB:-200}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # runc sets the container's limits (open files, processes) to podman's defaults unless told; a
 # process cannot raise its own hard limits, so every container gets the limits this shell has.
@@ -44,21 +48,55 @@ trap cleanup EXIT
 step() { printf '\n--- %s\n' "$*"; }
 fail() { printf 'container-check: FAILED: %s\n' "$*" >&2; exit 1; }
 
+# What debian:bookworm-slim adds to debootstrap's minbase (Debian's image build, debuerreotype,
+# does the same): documentation, manuals and translations are deleted, and dpkg rules keep them
+# out of every later install; apt deletes the packages it downloaded once they are installed.
+# Without it the base and each apt-get install of the Dockerfile weigh more here than on the
+# real base, and the size printed below would be wrong.
+slim_rootfs() {
+    local root=$1 dir
+    {
+        echo '# The "slim" variant: files a container does not need stay out.'
+        printf 'path-exclude %s\n' '/usr/share/doc/*' '/usr/share/info/*' '/usr/share/linda/*' \
+            '/usr/share/lintian/overrides/*' '/usr/share/locale/*' '/usr/share/man/*' \
+            '/usr/share/doc/kde/HTML/*/*' '/usr/share/gnome/help/*/*' '/usr/share/omf/*/*-*.emf'
+        printf 'path-include %s\n' '/usr/share/doc/*/copyright' '/usr/share/doc/kde/HTML/C/*' \
+            '/usr/share/gnome/help/*/C/*' /usr/share/locale/all_languages \
+            '/usr/share/locale/currency/*' '/usr/share/locale/l10n/*' /usr/share/locale/languages \
+            /usr/share/locale/locale.alias '/usr/share/omf/*/*-C.emf'
+    } >"$root/etc/dpkg/dpkg.cfg.d/docker"
+    for dir in doc info linda lintian/overrides locale man gnome/help omf; do
+        [[ -d $root/usr/share/$dir ]] || continue
+        find "$root/usr/share/$dir" -mindepth 1 ! -type d \
+            ! -path "$root/usr/share/doc/*/copyright" ! -path "$root/usr/share/locale/locale.alias" \
+            ! -path "$root/usr/share/locale/languages" ! -path "$root/usr/share/locale/all_languages" \
+            -delete
+    done
+    local clean='"rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true";'
+    printf 'DPkg::Post-Invoke { %s };\nAPT::Update::Post-Invoke { %s };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' \
+        "$clean" "$clean" >"$root/etc/apt/apt.conf.d/docker-clean"
+    echo 'Acquire::Languages "none";' >"$root/etc/apt/apt.conf.d/docker-no-languages"
+    echo 'Acquire::GzipIndexes "true";' >"$root/etc/apt/apt.conf.d/docker-gzip-indexes"
+}
+
 ulimit -n "$nofile"
 
 step "base image $BASE_TAG from Debian packages"
-if ! podman image exists "$BASE_TAG"; then
+if [[ "$(podman image inspect --format '{{index .Labels "hfsync.base"}}' "$BASE_TAG" 2>/dev/null)" != "$BASE_RECIPE" ]]; then
     if [[ ! -x $BASE_CACHE/rootfs/bin/sh ]]; then
         mkdir -p "$BASE_CACHE"
         debootstrap --variant=minbase bookworm "$BASE_CACHE/rootfs.partial" "$MIRROR"
         mv "$BASE_CACHE/rootfs.partial" "$BASE_CACHE/rootfs"
     fi
     rootfs=$BASE_CACHE/rootfs
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
+    slim_rootfs "$rootfs"
     mkdir -p "$rootfs/usr/local/share/ca-certificates"
     cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/" 2>/dev/null || true
-    tar -C "$rootfs" -c . | podman import - "$BASE_TAG" >/dev/null
+    tar -C "$rootfs" -c . | podman import --change "LABEL hfsync.base=$BASE_RECIPE" - "$BASE_TAG" >/dev/null
 fi
+base_size=$(podman image inspect --format '{{.Size}}' "$BASE_TAG")
+echo "base size: $(( base_size / 1024 / 1024 )) MiB"
 
 step "build $IMAGE (buildah bud --isolation=chroot)"
 started=$(date +%s)
@@ -67,7 +105,8 @@ buildah bud --isolation=chroot --format docker --layers \
     || { tail -30 "$work/build.log"; fail "the image does not build"; }
 echo "built in $(( $(date +%s) - started )) s"
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
-echo "image size: $size bytes ($(( size / 1024 / 1024 )) MiB)"
+echo "image size: $size bytes ($(( size / 1024 / 1024 )) MiB; the base $(( base_size / 1024 / 1024 )) MiB, hfsync's layers $(( (size - base_size) / 1024 / 1024 )) MiB)"
+(( size <= MAX_MIB * 1024 * 1024 )) || fail "the image is over $MAX_MIB MiB"
 
 step "hfsync --help in the image"
 "${PODMAN[@]}" "${RUN[@]}" --rm "$IMAGE" --help >"$work/help.txt"
@@ -75,6 +114,16 @@ grep -q "serve" "$work/help.txt" || fail "hfsync --help does not list serve"
 "${PODMAN[@]}" "${RUN[@]}" --rm --entrypoint /bin/sh "$IMAGE" -c \
     'test "$(id -u)" = 10001 && ! python3 -c "import hfsync.testing" 2>/dev/null' \
     || fail "the image must run as uid 10001 and hold no test Hub"
+
+step "every program and native library finds its libraries"
+# shellcheck disable=SC2016  # expanded in the container
+"${PODMAN[@]}" "${RUN[@]}" --rm --entrypoint /bin/sh "$IMAGE" -c \
+    'for f in /usr/bin/git /usr/lib/git-core/* /usr/bin/python3 $(find /opt/hfsync -name "*.so"); do
+         [ -f "$f" ] && [ ! -L "$f" ] && head -c 4 "$f" | grep -q ELF || continue
+         ldd "$f" | grep "not found" | sed "s|^|$f: |"
+     done' >"$work/ldd.txt"
+[[ ! -s $work/ldd.txt ]] || { cat "$work/ldd.txt"; fail "missing libraries"; }
+"${PODMAN[@]}" "${RUN[@]}" --rm --entrypoint git "$IMAGE" --version
 
 step "watch on a root-owned checkout: one clear line, exit 2"
 mkdir -p "$work/rootrepo" && git init -q "$work/rootrepo"

@@ -15,7 +15,7 @@ try:  # the [testhub] extra: the HTTP server, Xet's hashes and compression, re2,
     import re2  # noqa: F401
     import werkzeug  # noqa: F401
 except ModuleNotFoundError as missing:  # installed without the extra
-    _MISSING = f"the test Hub needs {missing.name}: pip install 'hfsync-cli[testhub]'"
+    _MISSING = f"the test Hub needs {missing.name}: in hfsync's checkout, pip install '.[testhub]'"
     # `python -m hfsync.testing.hub` imports this package first: one line, not a traceback.
     if sys.argv[:1] == ["-m"]:
         sys.exit(f"error: {_MISSING}")
