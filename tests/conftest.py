@@ -67,6 +67,12 @@ def isolated_env(
         "CI",
         "GITHUB_ACTIONS",
         "GITHUB_STEP_SUMMARY",
+        # hf_xet's retries and timeouts: hfsync sets them from its policy unless given
+        "HF_XET_CLIENT_RETRY_MAX_ATTEMPTS",
+        "HF_XET_CLIENT_RETRY_BASE_DELAY",
+        "HF_XET_CLIENT_RETRY_MAX_DURATION",
+        "HF_XET_CLIENT_CONNECT_TIMEOUT",
+        "HF_XET_CLIENT_READ_TIMEOUT",
     ):
         monkeypatch.delenv(var, raising=False)
     for var, value in GIT_IDENTITY.items():

@@ -111,6 +111,14 @@ def _another_writer_pushes(repo: Path) -> None:
     push_edit(repo.parent / "site.git", repo.parent / "other", {"app/theirs.txt": "x\n"}, "edit")
 
 
+def _another_writer_pushes_past_a_decoy(repo: Path) -> None:
+    """A branch whose name ends like the target's (`a/refs/heads/main`) stays at the old head,
+    and `git ls-remote URL refs/heads/main` lists it first."""
+    site = repo.parent / "site.git"
+    git(site, "update-ref", "refs/heads/a/refs/heads/main", "main")
+    _another_writer_pushes(repo)
+
+
 def _switch_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "other")
     commit_all(repo, "empty on another branch")
@@ -136,6 +144,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "info/exclude edited": _exclude_in_git_dir,
     "config edited": _edit_config,
     "remote moved": _another_writer_pushes,
+    "remote moved, a branch named like it did not": _another_writer_pushes_past_a_decoy,
     "HEAD moved": _switch_branch,
     "local state changed": _forget_local_state,
     "git settings changed": _git_settings,

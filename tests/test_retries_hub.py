@@ -4,16 +4,21 @@ that create nothing. Through the real client against the test Hub's injected fau
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
 
 from hfsync.core.backups import list_backups
+from hfsync.core.errors import RemoteError, TemporaryError
 from hfsync.engine.sync import run_sync
 from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import read_source
+from hfsync.remotes.hub_xet import xet_error
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN
 from tests.conftest import open_first_target
@@ -152,6 +157,114 @@ def test_refusals_stay_exit_4(make_repo, hub: TestHub, env) -> None:
     code, lines = run_cli(repo, env, HF_TOKEN="hf_not_a_real_token_at_all")
     assert code == 4 and "rejected the token" in lines[-1]
     assert "nothing was written" in lines[-1]
+
+
+# -- Xet under the retry budget (issue 26 item 4) ------------------------------------------------
+
+# Binary (a NUL byte): the Hub stores it as LFS, so its content goes up through Xet.
+WEIGHTS = bytes(range(256)) * 100
+XET_ROUTES = {"write token": r"/xet-write-token/", "shard": r"^/cas/v2/shards"}
+
+
+@pytest.mark.timeout(90)  # before the fix: silent for 90 to 130 s, hf_xet retrying on its own
+@pytest.mark.parametrize("route", XET_ROUTES.values(), ids=XET_ROUTES.keys())
+def test_a_failing_xet_route_ends_in_the_retry_budget_and_names_the_status(
+    make_repo, hub: TestHub, api: HfApi, env, route: str
+) -> None:
+    """hf_xet retries inside its own runtime: it is given hfsync's budget, its failure is not
+    retried again on top, and the error names what the server answered (it was not a lost
+    connection)."""
+    repo = make_repo({"hfsync.toml": config(), "app.py": "1"})
+    assert run_cli(repo, env)[0] == 0
+    head = api.repo_info(REPO, repo_type="space").sha
+    write_files(repo, {"weights.bin": WEIGHTS})
+    fault = hub.control.inject(route, status=503, times=1000)
+
+    code, lines = run_cli(repo, env, HFSYNC_RETRY_MAX_TIME="15", HFSYNC_TIMEOUT="3")
+
+    assert code == 6, lines
+    assert fault.hits > 1, "hf_xet did not retry"
+    error = lines[-1]
+    assert "the Hub failed (503)" in error and "try again later" in error
+    assert "connection was lost" not in error and "HF_ENDPOINT" not in error
+    assert "no commit was made" in error
+    assert api.repo_info(REPO, repo_type="space").sha == head
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind", "words"),
+    [
+        (
+            ConnectionError(
+                "Server error: Request error: HTTP status server error (503 SERVICE "
+                "UNAVAILABLE), domain: http://127.0.0.1:1/cas/v2/shards"
+            ),
+            TemporaryError,
+            "the Hub failed (503) on space user/demo (/cas/v2/shards)",
+        ),
+        (
+            ConnectionError(
+                "Network error: Request error: HTTP status client error (403 FORBIDDEN), "
+                "domain: http://127.0.0.1:1/cas/v2/shards"
+            ),
+            RemoteError,
+            "to space user/demo through Xet failed: the Hub refused it (403, /cas/v2/shards)",
+        ),
+        (
+            ConnectionError("Network error: error sending request for url (http://h/cas/v1/x)"),
+            TemporaryError,
+            "hf_xet could not reach the Hub for space user/demo (/cas/v1/x)",
+        ),
+        (RuntimeError("x" * 100_000 + "HTTP status server error (500 X)"), RemoteError, "x" * 200),
+        (RuntimeError(""), RemoteError, "through Xet failed: RuntimeError"),
+        (
+            ConnectionError("HTTP status server error (502 X), domain: http://[bad/cas"),
+            TemporaryError,
+            "the Hub failed (502) on space user/demo while",
+        ),
+    ],
+    ids=["5xx", "refused", "network", "huge", "empty", "not a url"],
+)
+def test_hf_xet_failures_are_read_with_limits(
+    failure: Exception, kind: type[Exception], words: str
+) -> None:
+    error = xet_error(failure, "space user/demo")
+    assert type(error) is kind
+    assert words in str(error) and len(str(error)) < 400 and "\n" not in str(error)
+
+
+def test_hf_xet_reads_the_retry_policy_and_keeps_a_setting_given(tmp_path: Path) -> None:
+    """hf_xet reads its settings from the environment when the client makes its session, and
+    silently ignores a duration without a unit: its own XetConfig shows what it will use."""
+    script = (
+        "import hf_xet\n"
+        "from hfsync.remotes.hub_xet import configure_xet\n"
+        "from hfsync.remotes.retry import RetryPolicy\n"
+        "configure_xet(RetryPolicy.from_env())\n"
+        "config = dict(hf_xet.XetConfig())\n"
+        "for key in ('retry_max_attempts', 'retry_base_delay', 'retry_max_duration',\n"
+        "            'connect_timeout', 'read_timeout'):\n"
+        "    value = config['client.' + key]\n"
+        "    print(key, getattr(value, 'total_seconds', lambda: value)())\n"
+    )
+    env = {
+        **os.environ,
+        "HFSYNC_RETRY_ATTEMPTS": "3",
+        "HFSYNC_RETRY_WAIT": "0.5",
+        "HFSYNC_RETRY_MAX_TIME": "15",
+        "HFSYNC_TIMEOUT": "30",
+        "HF_XET_CLIENT_READ_TIMEOUT": "7s",  # the user's own setting wins
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert dict(line.split() for line in done.stdout.splitlines()) == {
+        "retry_max_attempts": "2",
+        "retry_base_delay": "0.5",
+        "retry_max_duration": "15.0",
+        "connect_timeout": "15.0",
+        "read_timeout": "7.0",
+    }
 
 
 # -- one backup per head (issue 8 item 13) ------------------------------------------------------

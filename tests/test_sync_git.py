@@ -83,6 +83,31 @@ def test_a_remote_that_keeps_moving_gives_up_without_overwriting(
     assert git(tmp_path / "remote.git", "show", "main:app/util.py") == "X = 1"
 
 
+def test_a_branch_named_like_the_target_branch_does_not_hide_its_head(
+    repo: Path, tmp_path: Path
+) -> None:
+    """`git ls-remote URL refs/heads/main` matches the tail of a ref name, so it also lists a
+    (legal) branch `a/refs/heads/main`, which sorts first. Planned on that decoy, every run was
+    refused by the lease and exited 6 ("kept moving"), with a backup of the wrong commit."""
+    remote = tmp_path / "remote.git"
+    assert hfsync(repo, "run", "--worktree").returncode == 0
+    write_files(repo, {"app/util.py": "X = 2\n"})
+    assert hfsync(repo, "run", "--worktree").returncode == 0
+    decoy = git(remote, "rev-parse", "main~1")
+    git(remote, "update-ref", "refs/heads/a/refs/heads/main", decoy)
+    head = git(remote, "rev-parse", "main")
+    write_files(repo, {"app/util.py": "X = 3\n"})
+
+    done = hfsync(repo, "run", "--worktree")
+
+    assert done.returncode == 0, done.stderr
+    assert git(remote, "rev-parse", "main~1") == head  # pinned to main's head, not the decoy's
+    assert git(remote, "show", "main:app/util.py") == "X = 3"
+    assert git(remote, "rev-parse", "a/refs/heads/main") == decoy  # left alone
+    backups = git(remote, "branch", "--list", "hfsync-backup-*").split()
+    assert any(name.endswith(f"-{head[:7]}") for name in backups), backups
+
+
 def test_rev_head_works_from_git_objects_alone(repo: Path, tmp_path: Path) -> None:
     write_files(repo, {"app/util.py": "X = 2\n"})
     commit_all(repo)

@@ -42,3 +42,15 @@ def git_output(
 def split_z(out: str) -> list[str]:
     """The records of git's `-z` output (each ended by a NUL)."""
     return out.split("\0")[:-1]
+
+
+def listed_ref(ls_remote: str, ref: str) -> str | None:
+    """The commit `git ls-remote` lists for exactly `ref` (a full name, `refs/heads/main`), or
+    None. git matches its patterns against the tail of each ref name, so asking for
+    `refs/heads/main` also lists `refs/heads/a/refs/heads/main`, which may come first: only the
+    line naming `ref` itself counts."""
+    for line in ls_remote.splitlines():
+        commit, _, name = line.partition("\t")
+        if name == ref:
+            return commit
+    return None

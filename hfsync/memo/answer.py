@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfsync import __version__
-from hfsync.local.gitcmd import NEVER_PROMPT
+from hfsync.local.gitcmd import NEVER_PROMPT, listed_ref
 from hfsync.local.state import state_dir
 from hfsync.memo.fingerprint import Checkout, Fingerprint
 
@@ -80,7 +80,7 @@ class Lookup:
         probes = iter(self.probes)
         same = True
         for head in heads:  # every probe is waited for, even after a difference
-            seen = _git_answer(next(probes)) if head["kind"] == "git" else None
+            seen = _git_answer(next(probes), head) if head["kind"] == "git" else None
             if same and head["kind"] == "hub":
                 seen = _hub_head(head)
             same = same and seen == head["head"]
@@ -207,7 +207,7 @@ def _probe_of(target: Target) -> dict[str, str]:
 
 def _git_probe(root: Path, head: Mapping[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603
-        ["git", "ls-remote", "--", head["url"], f"refs/heads/{head['branch']}"],  # noqa: S607
+        ["git", "ls-remote", "--heads", "--", head["url"], _ref(head)],  # noqa: S607
         cwd=root,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -216,10 +216,15 @@ def _git_probe(root: Path, head: Mapping[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _git_answer(probe: subprocess.Popen[bytes]) -> str | None:
+def _git_answer(probe: subprocess.Popen[bytes], head: Mapping[str, str]) -> str | None:
     out, _ = probe.communicate()
-    words = out.split()
-    return words[0].decode() if probe.returncode == 0 and words else None
+    if probe.returncode != 0:
+        return None
+    return listed_ref(out.decode(errors="replace"), _ref(head))
+
+
+def _ref(head: Mapping[str, str]) -> str:
+    return f"refs/heads/{head['branch']}"
 
 
 def _hub_head(head: Mapping[str, str]) -> str | None:

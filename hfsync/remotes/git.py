@@ -18,6 +18,7 @@ from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, MODE_LINK, RemoteFile
+from hfsync.local.gitcmd import listed_ref
 from hfsync.remotes import Change, RemoteCommit
 from hfsync.remotes.git_process import GitProcess
 from hfsync.remotes.git_write import commit_tree, push, write_blob, write_tree
@@ -89,10 +90,10 @@ class GitRemote:
     def head(self) -> str | None:
         if not self._check_exists():
             return None
-        out = self._process.run("ls-remote", self.url, f"refs/heads/{self.branch}")
-        if not out.strip():
+        ref = f"refs/heads/{self.branch}"
+        head = listed_ref(self._process.run("ls-remote", "--heads", self.url, ref), ref)
+        if head is None:
             return None
-        head = out.split()[0]
         if not self._process.has_object(head):
             self._process.run(
                 "fetch",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfsync.core.errors import RemoteError, RemoteMovedError
+from hfsync.local.gitcmd import listed_ref
 from hfsync.remotes import git_errors, retry
 
 if TYPE_CHECKING:
@@ -75,8 +76,7 @@ def push(process: GitProcess, branch: str, commit: str, expected: str | None) ->
         nonlocal attempt
         attempt += 1
         if attempt > 1:
-            now = process.run("ls-remote", process.url, ref).split()
-            head = now[0] if now else None
+            head = listed_ref(process.run("ls-remote", "--heads", process.url, ref), ref)
             if head == commit:
                 return
             if head != expected:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 from hfsync.remotes import retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token
 from hfsync.remotes.hub_token import hub_token
+from hfsync.remotes.hub_xet import configure_xet
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -43,6 +44,7 @@ class HubClient:
         self.token = token
         self.policy = retry.RetryPolicy.from_env()
         retry.configure_client(self.policy)
+        configure_xet(self.policy)
 
     @functools.cached_property
     def api(self) -> HfApi:

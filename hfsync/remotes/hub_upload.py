@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from hfsync.core.errors import RemoteError, SourceError
+from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import LocalFile, RemoteFile
+from hfsync.remotes.hub_xet import XetFailure, xet_error
 
 if TYPE_CHECKING:
     from hfsync.core.meter import Meter
@@ -96,25 +97,28 @@ def _preupload(client: HubClient, operations: list[Any], gitignore: str | None) 
 
 
 def _preupload_call(client: HubClient, operations: list[Any], gitignore: str | None) -> None:
+    """One preupload call: the request is retried under the policy; the Xet upload it starts
+    is retried by hf_xet alone (`hub_xet.py`), and its failure is final."""
     if not operations:
         return
-    try:
-        client.call(
-            lambda: client.api.preupload_lfs_files(
+
+    def preupload() -> None:
+        try:
+            client.api.preupload_lfs_files(
                 client.repo_id,
                 additions=operations,
                 repo_type=client.repo_type,
                 revision=client.branch,
                 gitignore_content=gitignore,
-            ),
-            "preupload",
-        )
-    except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise RemoteError(
-            f"uploading file content to {client.where} through Xet failed: {reason}; "
-            "nothing was committed"
-        ) from exc
+            )
+        except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
+            raise XetFailure from exc
+
+    try:
+        client.call(preupload, "preupload")
+    except XetFailure as failure:
+        cause = failure.__cause__ or failure
+        raise xet_error(cause, client.where) from cause
 
 
 def _upload_batches(sizes: dict[str, int]) -> list[list[str]]:
