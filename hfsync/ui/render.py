@@ -31,7 +31,8 @@ def _shown(plan: Plan) -> list[Operation]:
 
 
 def _summary(plan: Plan) -> str:
-    kept, ignored = len(plan.of(Action.KEEP)), len(plan.of(Action.IGNORED))
+    # The Hub's own .gitattributes is left alone too, but --prune keeps it: not worth a hint.
+    kept, ignored = len(plan.left_alone), len(plan.of(Action.IGNORED))
     return (
         f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
         f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"

@@ -1,0 +1,39 @@
+"""Messages that say what happened, through the CLI (issue 24, "true messages"): no hint that
+offers `--prune` for a file it keeps; a plan made again says why; a job summary of a run that
+wrote nothing says nothing was uploaded."""
+
+from __future__ import annotations
+
+from huggingface_hub import HfApi
+
+from hfsync.testing.hub import TestHub
+from hfsync.testing.hub.fixtures import WRITE_TOKEN
+from tests.helpers_git import hfsync, write_files
+
+SPACE = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
+README = "---\ntitle: Demo\nsdk: gradio\napp_file: app.py\n---\n# Demo\n"
+
+
+def test_the_hubs_own_gitattributes_is_not_offered_to_prune(
+    make_repo, hub: TestHub, env: dict[str, str]
+) -> None:
+    repo = make_repo({"hfsync.toml": SPACE, "README.md": README, "app.py": "print(1)\n"})
+    first = hfsync(repo, "run")
+    assert first.returncode == 0, first.stderr
+    assert "remote-only" not in first.stdout  # only the Space's .gitattributes is left alone
+    assert "--prune" not in first.stdout
+
+    api = HfApi(endpoint=hub.url, token=WRITE_TOKEN)
+    api.upload_file(
+        path_or_fileobj=b"by hand\n", path_in_repo="notes.txt", repo_id="user/demo",
+        repo_type="space",
+    )  # fmt: skip
+    write_files(repo, {"app.py": "print(2)\n"})
+    done = hfsync(repo, "run")
+    assert done.returncode == 0, done.stderr
+    assert "1 remote-only left alone (--prune deletes them)" in done.stdout  # notes.txt only
+
+    pruned = hfsync(repo, "run", "--prune")
+    assert pruned.returncode == 0, pruned.stderr
+    files = api.list_repo_files("user/demo", repo_type="space")
+    assert "notes.txt" not in files and ".gitattributes" in files
