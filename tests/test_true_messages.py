@@ -4,11 +4,13 @@ wrote nothing says nothing was uploaded."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from huggingface_hub import HfApi
 
 from hfsync.testing.hub import TestHub
 from hfsync.testing.hub.fixtures import WRITE_TOKEN
-from tests.helpers_git import hfsync, write_files
+from tests.helpers_git import commit_all, hfsync, push_edit, write_files
 
 SPACE = '[[targets]]\nname = "space"\nrepo = "user/demo"\ncreate = true\n'
 README = "---\ntitle: Demo\nsdk: gradio\napp_file: app.py\n---\n# Demo\n"
@@ -37,3 +39,30 @@ def test_the_hubs_own_gitattributes_is_not_offered_to_prune(
     assert pruned.returncode == 0, pruned.stderr
     files = api.list_repo_files("user/demo", repo_type="space")
     assert "notes.txt" not in files and ".gitattributes" in files
+
+
+def test_the_job_summary_of_a_conflict_says_nothing_was_uploaded(make_repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    config = f'[[targets]]\nname = "space"\nurl = "{remote}"\ncreate = true\n'
+    repo = make_repo({"hfsync.toml": config, "app.py": "print(1)\n", "util.py": "X = 1\n"})
+    assert hfsync(repo, "run", "--rev", "HEAD").returncode == 0
+    push_edit(remote, tmp_path / "clone", {"app.py": "print('edited on the remote')\n"}, "edit")
+    write_files(repo, {"app.py": "print(2)\n", "util.py": "X = 2\n"})
+    commit_all(repo)
+    env = {
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    done = hfsync(repo, "run", env=env)
+    assert done.returncode == 3, done.stderr
+    assert "changed=0" in (tmp_path / "output.txt").read_text().splitlines()
+    summary = (tmp_path / "summary.md").read_text()
+    # util.py was planned, not uploaded: the row says so.
+    assert "| space | conflict (nothing written) | 0 (1 planned) | 0 | 1 | - | - |" in summary
+
+    dry = hfsync(repo, "run", "--dry-run", "--on-conflict", "skip", env=env)
+    assert dry.returncode == 0, dry.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| space | dry run | 0 (1 planned) | 0 | 1 | - | - |" in summary
