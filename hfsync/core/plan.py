@@ -119,6 +119,10 @@ class Plan:
             return bool(self.collisions)
         return self.policy.on_conflict == "abort" and bool(self.conflicts)
 
+    def with_note(self, note: str) -> Plan:
+        """This plan with one more note for the user."""
+        return replace(self, notes=(*self.notes, note))
+
     def kept_base(self) -> dict[str, str | None]:
         """Base entries the commit must record because its tree will not show them.
 

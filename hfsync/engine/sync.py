@@ -35,6 +35,7 @@ from hfsync.remotes import Change
 from hfsync.remotes.target import Target, local_files
 
 MAX_ATTEMPTS = 3
+REPLANNED = "another commit landed first, so nothing was written; planned again on the new head"
 log = logging.getLogger("hfsync.sync")
 
 
@@ -174,6 +175,8 @@ def _write(
                     written.created = target.remote.create_missing()
                     snap = snapshot(target, source, policy)
             plan = snap.plan
+            if attempt > 1:  # said with the plan printed again, so that it is not a mystery
+                plan = plan.with_note(f"the remote moved while hfsync was writing: {REPLANNED}")
             written.planned, written.planned_head = True, snap.head
             check_plan(plan, target.config.max_delete, options.force)
             note = _note(attempt, waited, plan.has_changes)
