@@ -23,6 +23,7 @@ from hfsync.core.errors import (
 from hfsync.core.meter import Meter
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
+from hfsync.core.remote_paths import check_remote_paths
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.base import recover_base
 from hfsync.engine.ignored import plan_without_ignored
@@ -100,6 +101,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     remote = target.remote
     head = remote.head()
     tree = remote.tree(head) if head else {}
+    check_remote_paths(tree, target.scope.includes_remote, remote.description)
     local = local_files(target, source)
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
