@@ -811,10 +811,10 @@ def _repo_and_config(config_path: Path | None) -> tuple[Path, Config]:
     return repo_root, _load_config(repo_root, config_path)
 
 
-def _load_config(repo_root: Path, config_path: Path | None) -> Config:
-    from hfsync.config.model import find_config, load_config
+def _load_config(repo_root: Path, given: Path | None) -> Config:
+    from hfsync.config.model import config_path, load_config
 
-    return load_config(config_path if config_path is not None else find_config(repo_root))
+    return load_config(config_path(repo_root, given), repo_root)
 
 
 def _open_target(repo_root: Path, config: Config, target: TargetConfig) -> Target:

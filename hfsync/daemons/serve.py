@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hfsync.config.model import Config, find_config, load_config
+from hfsync.config.model import Config, config_path, load_config
 from hfsync.config.scope import scope_for_target
 from hfsync.core.errors import HfsyncError, Interrupted
 from hfsync.daemons.monitor import Monitor
@@ -173,11 +173,11 @@ class Server:
     def _load_targets(self, commit: str) -> None:
         """Open the targets of the config (read again only when its file changed)."""
         root = self.clone.directory
-        path = self._config_path or find_config(root)
+        path = config_path(root, self._config_path)  # a symlink out of the clone: refused
         key = (str(path), path.read_text(encoding="utf-8", errors="replace"))
         if key == self._config_key:
             return
-        config: Config = load_config(path)
+        config: Config = load_config(path, root)
         directory = git_dir(root)
         targets = []
         for target_config in config.targets:
