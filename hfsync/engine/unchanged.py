@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from hfsync import __version__
 from hfsync.local.fingerprint import Checkout, Fingerprint
 from hfsync.local.gitcmd import NEVER_PROMPT
-from hfsync.local.state import state_dir
+from hfsync.local.state import cache_not_written, state_dir
 
 if TYPE_CHECKING:
     from hfsync.config.model import Config
@@ -363,7 +363,8 @@ def _save(git_dir: Path, memo: dict[str, Any]) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except OSError:
+    except OSError as exc:
+        cache_not_written(folder, exc)
         return False
     return True
 

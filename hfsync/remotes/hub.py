@@ -22,6 +22,7 @@ from urllib.parse import quote
 from hfsync.core.commit_check import check_commit
 from hfsync.core.errors import RefusedError, RemoteError, RemoteMovedError, SourceError
 from hfsync.core.snapshot import LocalFile, RemoteFile
+from hfsync.local.state import cache_write
 from hfsync.remotes import Change, RemoteCommit, retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token, status_of
 from hfsync.remotes.hub_head import COMMIT_ID, revision_url
@@ -607,6 +608,10 @@ class HubRemote:
         """Cache `commit`'s tree on disk (trees are immutable per commit) and in memory; keep
         only the newest few on disk."""
         self._tree = {commit: tree}
+        with cache_write(self._trees):  # a cache: a full or read-only folder costs time only
+            self._write_tree(commit, tree)
+
+    def _write_tree(self, commit: str, tree: dict[str, RemoteFile]) -> None:
         self._trees.mkdir(parents=True, exist_ok=True)
         data = {
             "version": TREE_CACHE_VERSION,
