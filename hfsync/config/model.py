@@ -197,6 +197,11 @@ class ConfigFile(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"target names must be unique (repeated: {', '.join(duplicates)})")
+        from hfsync.config.overlap import overlap_problem
+
+        problem = overlap_problem(self.targets)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
