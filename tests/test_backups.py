@@ -31,3 +31,12 @@ def test_names_taken_within_one_second_still_sort_in_order() -> None:
 def test_other_branches_are_not_backups() -> None:
     branches = {"main": "1" * 40, "hfsync-backup-x": "2" * 40, "feature": "3" * 40}
     assert list_backups(branches) == []
+
+
+def test_a_name_that_only_looks_like_a_backup_is_none() -> None:
+    from hfsync.core.backups import backup_time
+
+    branches = {"hfsync-backup-20261328T152000Z-abcdef0": "1" * 40}  # month 13: no date
+    assert list_backups(branches) == []
+    assert backup_time("hfsync-backup-20261128T152000Z-abcdef0") is not None
+    assert backup_time("x" * 10_000) is None

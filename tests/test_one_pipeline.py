@@ -74,7 +74,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, str | None]] = {
     "README without front matter": (
         {"README.md": "# Demo\n", "app.py": "1\n"},
         "",
-        "no valid YAML front matter",
+        "no YAML front matter",
     ),
     "app_file missing": (
         {"README.md": README.replace("app.py", "main.py"), "app.py": "1\n"},

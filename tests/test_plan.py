@@ -243,3 +243,11 @@ def test_prune_spares_the_remotes_gitattributes() -> None:
         plan = make_plan({}, remote_side, base, everything, "head", Policy(prune=True))
         assert [op.path for op in plan.deletes] == ["f"]
         assert [op.path for op in plan.of(Action.KEEP)] == [".gitattributes"]
+
+
+def test_prune_spares_the_remotes_gitattributes_after_a_history_rewrite_too() -> None:
+    remote_side = {".gitattributes": remote("*.bin filter=lfs\n"), "f": remote("x")}
+    plan = make_plan({}, remote_side, None, everything, "head", Policy(prune=True), rewritten=True)
+    assert [op.path for op in plan.deletes] == ["f"]
+    assert [op.path for op in plan.of(Action.KEEP)] == [".gitattributes"]
+    assert plan.left_alone == ()  # what --prune keeps is not offered to --prune

@@ -72,11 +72,11 @@ def repo_and_config(config_path: Path | None) -> tuple[Path, Config]:
     return repo_root, load_config(repo_root, config_path)
 
 
-def load_config(repo_root: Path, config_path: Path | None) -> Config:
-    from hfsync.config.model import find_config
+def load_config(repo_root: Path, given: Path | None) -> Config:
+    from hfsync.config.model import config_path
     from hfsync.config.model import load_config as load
 
-    return load(config_path if config_path is not None else find_config(repo_root))
+    return load(config_path(repo_root, given), repo_root)
 
 
 def opened_targets(config_path: Path | None) -> Targets:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
 
 from hfsync.cli.options import (
     config_option,
     json_option,
     load_config,
+    on_conflict_option,
     one_target,
     print_json,
     target_option,
+    verbosity_options,
 )
 
 
@@ -56,12 +62,13 @@ def ls_files(
 @target_option
 @json_option
 def backups(config_path: Path | None, target_name: str | None, as_json: bool) -> None:
-    """List hfsync's backup branches of a target, newest first."""
-    from hfsync.core.backups import list_backups
+    """List hfsync's backup branches of a target, newest first: which one the remote's files
+    in scope equal now, and which one `hfsync rollback` would restore."""
+    from hfsync.engine.rollback_choice import backup_states
     from hfsync.ui import render
 
     target = one_target(config_path, target_name)
-    found = list_backups(target.remote.branches())
+    found = backup_states(target)
     if as_json:
         print_json([b.to_dict() for b in found])
     else:
@@ -72,15 +79,44 @@ def backups(config_path: Path | None, target_name: str | None, as_json: bool) ->
 @click.argument("backup", required=False)
 @config_option
 @target_option
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@on_conflict_option
+@click.option("--force", is_flag=True, help="Allow more deletions than max_delete.")
+@click.option("--prune", is_flag=True, help="Also delete files in scope hfsync did not write.")
 @json_option
+@verbosity_options
 def rollback(
-    backup: str | None, config_path: Path | None, target_name: str | None, as_json: bool
+    backup: str | None,
+    config_path: Path | None,
+    target_name: str | None,
+    dry_run: bool,
+    on_conflict: str | None,
+    force: bool,
+    prune: bool,
+    as_json: bool,
+    verbose: bool,
+    quiet: bool,
 ) -> None:
-    """Restore a backup's tree (default: the newest) with a new commit, backed up first."""
+    """Make the target's files equal to a backup's with a new commit, backed up first, after
+    showing the plan (max_delete and the conflict policy apply, as for run).
+
+    Without BACKUP, step back one deploy: the newest backup that differs from the remote, and
+    after a rollback the one before the backup it restored (v3 -> v2 -> v1)."""
+    from hfsync.engine.rollback import RollbackOptions
     from hfsync.engine.rollback import rollback as do_rollback
     from hfsync.ui import render
 
-    result = do_rollback(one_target(config_path, target_name), backup)
+    target = one_target(config_path, target_name)
+    verbosity = 1 if verbose else (-1 if quiet else 0)
+
+    def show(plan: Plan) -> None:
+        if not as_json:
+            render.plan(target.config.name, plan, verbosity)
+
+    options = RollbackOptions(
+        on_conflict=on_conflict, force=force, prune=prune, dry_run=dry_run, before_write=show
+    )
+    result = do_rollback(target, backup, options)
     if as_json:
         print_json(result.to_dict())
     else:

@@ -37,6 +37,23 @@ def branch_problem(name: str) -> str | None:
     return None
 
 
+def refuse_link_out(path: Path, repo_root: Path, what: str) -> None:
+    """Refuse, reading nothing, a file of the repository (its name is inside `repo_root`) that
+    is a symlink leading out of it: a branch could otherwise make hfsync read any file the
+    machine can read, and echo its values in errors. A file named outside the repository (an
+    operator's `--config /etc/hfsync.toml`) is the operator's choice, links and all."""
+    root = repo_root.resolve()
+    named = Path(os.path.abspath(path))  # the name as given, no link followed
+    if not named.is_relative_to(root):
+        return
+    if not Path(os.path.realpath(path)).is_relative_to(root):
+        shown = named.relative_to(root).as_posix()
+        raise ConfigError(
+            f"{what} {shown} is a symlink that leads outside the repository; hfsync read "
+            "nothing through it: put the file itself in the repository"
+        )
+
+
 def read_config_text(path: Path, what: str) -> str:
     """The text of a config or workflow file: a regular file, UTF-8, at most MAX_CONFIG_BYTES."""
     try:

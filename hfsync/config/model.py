@@ -7,6 +7,7 @@ Tokens are never read from here: only from `HF_TOKEN` or the huggingface_hub log
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -15,7 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hfsync.config.checks import branch_problem, flow_depth_exceeds, read_config_text
+from hfsync.config.checks import (
+    branch_problem,
+    flow_depth_exceeds,
+    read_config_text,
+    refuse_link_out,
+)
 from hfsync.core.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -192,6 +198,11 @@ class ConfigFile(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"target names must be unique (repeated: {', '.join(duplicates)})")
+        from hfsync.config.overlap import overlap_problem
+
+        problem = overlap_problem(self.targets)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -223,12 +234,28 @@ class Config:
         return self.targets if name is None else (self.target(name),)
 
 
+def config_path(repo_root: Path, given: Path | None) -> Path:
+    """The config file to read: `given` (`--config`), else the one `find_config` finds; a file
+    of the repository that is a symlink leading out of it is refused, reading nothing."""
+    if given is None:
+        return find_config(repo_root)
+    refuse_link_out(given, repo_root, "config file")
+    return given
+
+
 def find_config(repo_root: Path) -> Path:
-    """`hfsync.toml` at the repository root, else a pyproject.toml that has `[tool.hfsync]`."""
+    """`hfsync.toml` at the repository root, else a pyproject.toml that has `[tool.hfsync]`.
+
+    Either one, when it is a symlink leading out of the repository, is refused (ConfigError)
+    before anything is read through it."""
     candidate = repo_root / CONFIG_FILE
+    if os.path.lexists(candidate):
+        refuse_link_out(candidate, repo_root, "config file")
     if candidate.is_file():
         return candidate
     pyproject = repo_root / "pyproject.toml"
+    if os.path.lexists(pyproject):
+        refuse_link_out(pyproject, repo_root, "config file")
     if (
         pyproject.is_file()
         and "tool" in _read_toml(pyproject)
@@ -240,8 +267,13 @@ def find_config(repo_root: Path) -> Path:
     )
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate a config file (`hfsync.toml` or a pyproject.toml with `[tool.hfsync]`)."""
+def load_config(path: Path, repo_root: Path | None = None) -> Config:
+    """Read and validate a config file (`hfsync.toml` or a pyproject.toml with `[tool.hfsync]`).
+
+    With `repo_root`, a config file of the repository that is a symlink leading out of it is
+    refused before it is read."""
+    if repo_root is not None:
+        refuse_link_out(path, repo_root, "config file")
     if not path.exists():
         raise ConfigError(f"{path}: config file not found; pass an existing file with --config")
     data = _read_toml(path)

@@ -44,13 +44,22 @@ def list_backups(branches: Mapping[str, str]) -> list[Backup]:
     """hfsync's own backups among a remote's branches, newest first."""
     found = []
     for name, commit in branches.items():
-        match = _NAME_RE.match(name)
-        if match:
-            created = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(
-                tzinfo=timezone.utc
-            )
+        created = backup_time(name)
+        if created is not None:
             found.append(Backup(name=name, commit=commit, created=created))
     return sorted(found, key=lambda b: (b.created, b.name), reverse=True)
+
+
+def backup_time(name: str) -> datetime | None:
+    """When the backup called `name` was taken (its name says), or None for a name that is not
+    an hfsync backup's. `name` may be untrusted (a commit trailer): it is only matched."""
+    match = _NAME_RE.match(name) if len(name) < 64 else None
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:  # a shape that is no date (month 13)
+        return None
 
 
 def backup_of(backups: list[Backup], head: str) -> Backup | None:

@@ -102,6 +102,12 @@ class Plan:
         return bool(self.uploads or self.deletes)
 
     @property
+    def left_alone(self) -> tuple[Operation, ...]:
+        """Remote-only files left alone that `--prune` would delete (not the Hub's own
+        `.gitattributes`, which it keeps)."""
+        return tuple(op for op in self.of(Action.KEEP) if op.path != HUB_ATTRIBUTES)
+
+    @property
     def collisions(self) -> tuple[Operation, ...]:
         return tuple(op for op in self.operations if op.collision)
 
@@ -112,6 +118,10 @@ class Plan:
         if self.policy.on_conflict == "overwrite":
             return bool(self.collisions)
         return self.policy.on_conflict == "abort" and bool(self.conflicts)
+
+    def with_note(self, note: str) -> Plan:
+        """This plan with one more note for the user."""
+        return replace(self, notes=(*self.notes, note))
 
     def kept_base(self) -> dict[str, str | None]:
         """Base entries the commit must record because its tree will not show them.
@@ -215,9 +225,6 @@ def _decide(
     base = base_info.entries.get(path) if base_info is not None and known else remote_oid
     if local is None and (not known or base is None):
         # A remote file hfsync never wrote (or the first sync of it): only --prune deletes it.
-        if path == HUB_ATTRIBUTES:
-            reason = "the remote's own .gitattributes (routes large files to LFS); never pruned"
-            return Operation(Action.KEEP, path, reason, None, remote, None)
         why = "hfsync did not write it" if known else "first sync of this path"
         return _remote_only(path, remote, policy, why)
     if base == remote_oid:  # changed in the source only
@@ -249,6 +256,9 @@ def _decide_rewritten(
 
 
 def _remote_only(path: str, remote: RemoteFile | None, policy: Policy, why: str) -> Operation:
+    if path == HUB_ATTRIBUTES:
+        reason = "the remote's own .gitattributes (routes large files to LFS); never pruned"
+        return Operation(Action.KEEP, path, reason, None, remote, None)
     if policy.prune:
         return Operation(Action.DELETE, path, "not in the source (--prune)", None, remote)
     reason = f"remote-only file ({why}); left alone (--prune deletes it)"

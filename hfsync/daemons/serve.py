@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hfsync.config.model import TargetConfig, find_config, load_config
+from hfsync.config.model import TargetConfig, config_path, load_config
 from hfsync.core.errors import HfsyncError
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
@@ -167,11 +167,11 @@ class Server:
     def _load_targets(self, commit: str) -> None:
         """Open the targets of the config (read again only when its file changed)."""
         root = self.clone.directory
-        path = self._config_path or find_config(root)
+        path = config_path(root, self._config_path)  # a symlink out of the clone: refused
         key = (str(path), path.read_text(encoding="utf-8", errors="replace"))
         if key == self._config_key:
             return
-        config = load_config(path)
+        config = load_config(path, root)
         targets = Targets(root, config)
         for target_config in config.targets:  # each opened now: a bad scope is a config error
             targets.open(target_config)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import BuildFailedError, RemoteError, RolledBackError
-from hfsync.engine.rollback import rollback
+from hfsync.engine.rollback import RollbackOptions, rollback
 from hfsync.engine.sync_values import SyncResult
 from hfsync.remotes.space_logs import clean_line
 from hfsync.remotes.target import Target
@@ -63,7 +63,8 @@ def wait_for_build(
     log = _log_tail(remote, stage)  # read before a rollback starts another build
     if not config.rollback_on_failure or result.backup is None:
         raise BuildFailedError(f"{failed}; fix it and sync again, or 'hfsync rollback'", **log)
-    restored = rollback(target, result.backup)
+    # Undoing the commit just made: its additions may be more than max_delete.
+    restored = rollback(target, result.backup, RollbackOptions(force=True))
     after = _settled_stage(remote, config.build_timeout, on_stage)
     commit = restored.commit[:12] if restored.commit else "no change"
     raise RolledBackError(

@@ -48,7 +48,8 @@ def _front_matter(target: Target, source: Source, plan: Plan) -> dict[str, Any] 
             return None
     except (OSError, HfsyncError):  # unreadable: the checks before upload say so
         return None
-    meta, _lines = front_matter(data[:MAX_README_BYTES].decode("utf-8", errors="replace"))
+    text = data[:MAX_README_BYTES].decode("utf-8-sig", errors="replace")
+    meta, _lines, _problem = front_matter(text)
     return meta
 
 

@@ -22,6 +22,7 @@ from hfsync.core.errors import (
 from hfsync.core.hot_reload import HotReload
 from hfsync.core.plan import Action, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
+from hfsync.core.remote_paths import check_remote_paths
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.backup import ensure_backup, prune_backups
 from hfsync.engine.base import recover_base
@@ -39,6 +40,7 @@ from hfsync.remotes.target import Target, local_files
 from hfsync.validate import validate
 
 MAX_ATTEMPTS = 3
+REPLANNED = "another commit landed first, so nothing was written; planned again on the new head"
 log = logging.getLogger("hfsync.sync")
 
 
@@ -57,6 +59,7 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     remote = target.remote
     head = remote.head()
     tree = remote.tree(head) if head else {}
+    check_remote_paths(tree, target.scope.includes_remote, remote.description)
     local = local_files(target, source)
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
@@ -135,6 +138,8 @@ def _write(
                     written.created = target.remote.create_missing()
                     snap = snapshot(target, source, policy)
             plan = snap.plan
+            if attempt > 1:  # said with the plan printed again, so that it is not a mystery
+                plan = plan.with_note(f"the remote moved while hfsync was writing: {REPLANNED}")
             written.planned, written.planned_head = True, snap.head
             if not options.allow_older:
                 refuse_going_back(source, snap.deployed, target.config.name)

@@ -23,7 +23,7 @@ import filelock
 import xxhash
 
 from hfsync.core.errors import SourceError
-from hfsync.local.state import state_dir
+from hfsync.local.state import cache_not_written, state_dir
 
 VERSION = 1
 INDEX_NAME = "hashindex.json"
@@ -132,8 +132,11 @@ class HashIndex:
                 merged.update((path, self._entries[path]) for path in self._changed)
                 self._entries = {path: merged[path] for path in sorted(merged) if path in keep}
                 _write_entries(self._directory / INDEX_NAME, self._entries)
-        except OSError as err:  # filelock.Timeout is an OSError too
+        except filelock.Timeout as err:  # another process held the index's lock too long
             logger.warning("hash index not saved in %s: %s", self._directory, err)
+            return
+        except OSError as err:  # a full disk, a read-only folder: said once for every cache
+            cache_not_written(self._directory, err)
             return
         self._changed.clear()
 

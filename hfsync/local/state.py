@@ -4,19 +4,24 @@ It remembers, for the last head seen, which commit carries the base, so that a r
 has not moved recovers the base without walking the history; and the paths a run found in sync
 although the base says otherwise (see `BasePointer.settled`). Versioned, written atomically,
 ignored when missing or corrupt.
+
+Every cache in `.git/hfsync/` only saves time: when one cannot be written (a full disk, a
+read-only folder) the run goes on without it and says so once (`cache_not_written`). The run
+lock is no cache: a run that cannot take it stops (exit 2), naming the file and the cause.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hfsync.core.errors import TemporaryError
+from hfsync.core.errors import ConfigError, TemporaryError
 
 VERSION = 1
 LOCK_NAME = "run.lock"
@@ -46,6 +51,34 @@ def state_dir(git_dir: Path) -> Path:
     return git_dir / "hfsync"
 
 
+_told: list[str] = []  # the caches' folder, once a failure to write there was reported
+
+
+def cache_not_written(directory: Path, error: OSError) -> None:
+    """A cache under `directory` could not be written: the run goes on without it. Said once
+    per process, naming hfsync's folder and the cause."""
+    if _told:
+        return
+    folder = next((p for p in (directory, *directory.parents) if p.name == "hfsync"), directory)
+    _told.append(str(folder))
+    logging.getLogger("hfsync.state").warning(
+        "warning: cannot write hfsync's caches in %s (%s); going on without them (they only "
+        "save time; free space or make the folder writable)",
+        folder,
+        error.strerror or error,
+    )
+
+
+@contextmanager
+def cache_write(directory: Path) -> Iterator[None]:
+    """Write a cache under `directory` in the block: an OSError ends the block quietly (the
+    cache is not written; `cache_not_written` says so once)."""
+    try:
+        yield
+    except OSError as exc:
+        cache_not_written(directory, exc)
+
+
 def target_key(name: str, where: str, branch: str) -> str:
     """A file-name-safe key for one target (its name, remote and branch)."""
     digest = hashlib.sha1(f"{name}\0{where}\0{branch}".encode(), usedforsecurity=False).hexdigest()[
@@ -62,10 +95,10 @@ def run_lock(git_dir: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[bool]:
     from filelock import FileLock, Timeout
 
     directory = state_dir(git_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     lock = FileLock(directory / LOCK_NAME)
     waited = False
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         waited = True
@@ -81,6 +114,11 @@ def run_lock(git_dir: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[bool]:
                 f"another hfsync run on this checkout held {directory / LOCK_NAME} for more "
                 f"than {wait_s:.0f} s; nothing was written, try again when it has finished"
             ) from None
+    except OSError as exc:  # not a cache: without the lock two runs could write at once
+        raise ConfigError(
+            f"cannot take hfsync's run lock {directory / LOCK_NAME} ({exc.strerror or exc}); "
+            f"nothing was written: free space or make {directory} writable, and run again"
+        ) from None
     try:
         yield waited
     finally:
@@ -120,6 +158,11 @@ class TargetState:
             return None
 
     def save(self, pointer: BasePointer) -> None:
+        """Write the pointer; when it cannot be written, go on without it (said once)."""
+        with cache_write(self.path.parent):
+            self._save(pointer)
+
+    def _save(self, pointer: BasePointer) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "version": VERSION,

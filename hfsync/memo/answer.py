@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from hfsync import __version__
 from hfsync.local.gitcmd import NEVER_PROMPT, listed_ref
-from hfsync.local.state import state_dir
+from hfsync.local.state import cache_not_written, state_dir
 from hfsync.memo.fingerprint import Checkout, Fingerprint
 
 if TYPE_CHECKING:
@@ -133,6 +133,9 @@ def record(
         _forget(git_dir)
         return False
     inputs = _inputs(config, config_given, lookup.checkout.root)
+    if any(os.path.islink(path) for (path,) in inputs):  # the digest never reads through links
+        _forget(git_dir)
+        return False
     inputs_digest = _inputs_digest(inputs)  # taken before checking that they still say this
     if not _still_configured(config, outcomes, lookup.checkout.root):
         _forget(git_dir)
@@ -252,7 +255,9 @@ def _inputs_digest(inputs: list[list[str]]) -> str:
     for (path,) in inputs:
         digest.update(f"{path}\0".encode())
         try:
-            if os.path.isdir(path):
+            if os.path.islink(path):  # never read through: it may lead out of the repository
+                digest.update(b"a symlink")
+            elif os.path.isdir(path):
                 digest.update(b"a folder")
             elif not os.path.isfile(path) or os.path.getsize(path) > MAX_INPUT_BYTES:
                 digest.update(b"not a config file")
@@ -272,7 +277,7 @@ def _still_configured(config: Config, outcomes: Sequence[TargetOutcome], root: P
     from hfsync.core.errors import HfsyncError
 
     try:
-        if load_config(config.path) != config:
+        if load_config(config.path, root) != config:
             return False
         for outcome in outcomes:
             if outcome.target is None:
@@ -363,7 +368,8 @@ def _save(git_dir: Path, memo: dict[str, Any]) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except OSError:
+    except OSError as exc:
+        cache_not_written(folder, exc)
         return False
     return True
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.snapshot import RemoteFile
+from hfsync.local.state import cache_write
 
 if TYPE_CHECKING:
     from hfsync.remotes.hub_client import HubClient
@@ -43,6 +44,10 @@ class TreeCache:
     def put(self, commit: str, tree: dict[str, RemoteFile]) -> None:
         """Cache `commit`'s tree in memory and on disk; keep only the newest few on disk."""
         self._last = {commit: tree}
+        with cache_write(self._folder):  # a cache: a full or read-only folder costs time only
+            self._write(commit, tree)
+
+    def _write(self, commit: str, tree: dict[str, RemoteFile]) -> None:
         self._folder.mkdir(parents=True, exist_ok=True)
         data = {
             "version": TREE_CACHE_VERSION,

@@ -120,15 +120,29 @@ def summary_markdown(source: str, outcomes: list[TargetOutcome], error: str | No
         commit = result.commit if result is not None else None
         url = commit_url(outcome.config, outcome.target, commit)
         shown = f"[{commit[:12]}]({url})" if commit and url else (commit or "")[:12] or "-"
+        uploaded, deleted = _written(outcome)
         lines.append(
             f"| {_escape(outcome.name)} | {_result_word(outcome)} "
-            f"| {len(plan.uploads) if plan else '-'} | {len(plan.deletes) if plan else '-'} "
+            f"| {uploaded} | {deleted} "
             f"| {len(plan.conflicts) if plan else '-'} | {shown} "
             f"| {_escape((result.backup if result else None) or '-')} |"
         )
     for outcome in outcomes:
         lines += _details(outcome)
     return "\n".join(lines) + "\n"
+
+
+def _written(outcome: TargetOutcome) -> tuple[str, str]:
+    """The files a target's run uploaded and deleted, for the summary's table: what was
+    written, never what was only planned (a blocked plan, a dry run: '0 (N planned)')."""
+    plan, result = outcome.plan, outcome.result
+    if plan is None:
+        return "-", "-"
+    counts = len(plan.uploads), len(plan.deletes)
+    if result is not None and result.commit is not None:
+        return str(counts[0]), str(counts[1])
+    uploaded, deleted = (f"0 ({count} planned)" if count else "0" for count in counts)
+    return uploaded, deleted
 
 
 def _result_word(outcome: TargetOutcome) -> str:

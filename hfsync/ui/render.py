@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from hfsync.core.errors import BuildFailedError, ConflictError, HfsyncError
 from hfsync.core.plan import Action
 from hfsync.core.redact import redact
 
 if TYPE_CHECKING:
-    from hfsync.core.backups import Backup
     from hfsync.core.findings import Finding
     from hfsync.core.plan import Operation, Plan
     from hfsync.engine.outcome import TargetOutcome
     from hfsync.engine.rollback import RollbackResult
+    from hfsync.engine.rollback_choice import BackupState
     from hfsync.engine.sync_values import SyncResult
 
 
@@ -32,7 +31,8 @@ def _shown(plan: Plan) -> list[Operation]:
 
 
 def _summary(plan: Plan) -> str:
-    kept, ignored = len(plan.of(Action.KEEP)), len(plan.of(Action.IGNORED))
+    # The Hub's own .gitattributes is left alone too, but --prune keeps it: not worth a hint.
+    kept, ignored = len(plan.left_alone), len(plan.of(Action.IGNORED))
     return (
         f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
         f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
@@ -123,29 +123,33 @@ def status(
         console.out(diff, end="" if diff.endswith("\n") else "\n", highlight=False)
 
 
-def backups(target: str, found: list[Backup]) -> None:
-    console = _console()
+def backups(target: str, found: list[BackupState]) -> None:
+    """The backups, newest first, one a line, never cut (a name is copied from here): the one
+    the remote's files in scope equal is marked `remote now`, the one `hfsync rollback` would
+    restore `next rollback`."""
     if not found:
-        console.print(f"{target}: no backups")
+        click.echo(f"{target}: no backups")
         return
-    table = Table(show_edge=False, pad_edge=False, box=None)
-    for column in ("name", "commit", "created"):
-        table.add_column(column)
-    for backup in found:
-        data = backup.to_dict()
-        table.add_row(data["name"], data["commit"][:12], data["created"])
-    console.print(table)
+    width = max(len(state.backup.name) for state in found)
+    click.echo(f"{'name':<{width}}  {'commit':<12}  created")
+    for state in found:
+        data = state.backup.to_dict()
+        mark = "remote now" if state.current else ("next rollback" if state.next else "")
+        line = f"{data['name']:<{width}}  {data['commit'][:12]:<12}  {data['created']:<20}  {mark}"
+        click.echo(line.rstrip())
 
 
 def rollback_result(result: RollbackResult) -> None:
-    console = _console()
-    if result.commit is None:
-        console.print(f"{result.target}: already at {result.restored.name}; nothing written")
+    name, restored = result.target, result.restored.name
+    if result.dry_run:
+        click.echo(f"{name}: dry run: nothing written (would restore {restored})")
+    elif result.commit is None:
+        click.echo(f"{name}: the remote already holds {restored}'s files; nothing written")
     else:
-        console.print(
-            f"{result.target}: restored {result.restored.name} in {result.commit[:12]}; "
-            f"backup {result.backup}"
-        )
+        click.echo(f"{name}: restored {restored} in {result.commit[:12]}; backup {result.backup}")
+    plan = result.plan
+    if plan.conflicts and plan.policy.on_conflict == "skip":
+        click.echo(f"{name}: skipped {len(plan.conflicts)} remote edit(s); they stay as they are")
 
 
 def watch_line(target: str, outcome: SyncResult | Exception) -> str:

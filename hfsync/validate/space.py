@@ -20,6 +20,13 @@ SDKS = ("gradio", "streamlit", "docker", "static")
 DEFAULT_APP_FILE = {"gradio": "app.py", "streamlit": "app.py", "static": "index.html"}
 MAX_README_BYTES = 1_000_000
 _VERSION_RE = re.compile(r"^\d+(\.\d+){0,3}((a|b|rc|\.dev|\.post)\d+)?$")
+MAX_FRONT_MATTER_CHARS = 100_000
+# The front matter as huggingface_hub's `metadata_load` finds it: optional leading whitespace,
+# a line `---`, the block (as short as it can be), then a line `---` (trailing blanks allowed).
+_FRONT_MATTER_RE = re.compile(
+    r"\A(\s*---(?:\r\n|\r|\n))(.*?)(?:\r\n|\r|\n)---[ \t]*(?:\r\n|\n|$)", re.DOTALL
+)
+_FIX_YAML = "fix the YAML there (quote values holding ': ', '#' or brackets)"
 
 
 def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
@@ -47,17 +54,11 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             )
         ]
     text = _readme_after(target, source, plan)
-    meta, lines = front_matter(text)
+    meta, lines, problem = front_matter(text)
     if meta is None:
         if not (touched or creating):
             return []  # no configuration before the sync either: not this sync's doing
-        return [
-            _finding(
-                1,
-                "README.md has no valid YAML front matter (between '---' lines)",
-                "start README.md with '---', `sdk: gradio` (say), `app_file: app.py`, '---'",
-            )
-        ]
+        return [problem or _NO_FRONT_MATTER]
     found = []
     sdk = meta.get("sdk")
     if sdk not in SDKS:
@@ -114,6 +115,13 @@ def _finding(line: int, problem: str, fix: str) -> Finding:
     return Finding("space-config", README, line, problem, fix)
 
 
+_NO_FRONT_MATTER = _finding(
+    1,
+    "README.md has no YAML front matter (between '---' lines)",
+    "start README.md with '---', `sdk: gradio` (say), `app_file: app.py`, '---'",
+)
+
+
 def _readme_after(target: Target, source: Source, plan: Plan) -> str:
     from hfsync.remotes.target import local_files
 
@@ -125,31 +133,42 @@ def _readme_after(target: Target, source: Source, plan: Plan) -> str:
         data = source.read_bytes(local.path)  # in sync: the same bytes as the remote's
     else:
         data = target.remote.read_file(plan.head, README) if plan.head else b""
-    return data[:MAX_README_BYTES].decode("utf-8", errors="replace")
+    # "utf-8-sig": a UTF-8 byte order mark is skipped, as huggingface_hub's `metadata_load` does.
+    return data[:MAX_README_BYTES].decode("utf-8-sig", errors="replace")
 
 
-def front_matter(text: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """The front matter as a mapping (None when absent or not YAML) and each top-level key's
-    1-based line in README.md."""
+def front_matter(
+    text: str,
+) -> tuple[dict[str, Any] | None, dict[str, int], Finding | None]:
+    """The front matter as huggingface_hub reads it (`metadata_load`: a UTF-8 BOM is skipped,
+    blank lines may come first, the block ends at the next line that is `---`): a mapping (None
+    when absent or unusable), each top-level key's 1-based line in README.md, and the finding
+    that says why it is unusable (the YAML error with its line; None when there is no block)."""
     import yaml
 
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None, {}
+    match = _FRONT_MATTER_RE.match(text)
+    if match is None:
+        return None, {}, None
+    first = len(match.group(1).splitlines()) + 1  # the block's first line in README.md
+    block = match.group(2)
+    if len(block) >= MAX_FRONT_MATTER_CHARS:
+        return None, {}, _finding(first, "README.md's front matter is too large", _FIX_YAML)
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        return None, {}
-    block = "\n".join(lines[1:end])
-    try:
-        meta = yaml.safe_load(block) if len(block) < 100_000 else None
-    except yaml.YAMLError:
-        return None, {}
+        meta = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first + mark.line if mark is not None else first
+        what = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+        return None, {}, _finding(line, f"invalid YAML in the front matter: {what}", _FIX_YAML)
+    except RecursionError:
+        return None, {}, _finding(first, "the front matter is nested too deeply", _FIX_YAML)
+    if meta is None:
+        meta = {}  # an empty block: the client reads it as no settings
     if not isinstance(meta, dict):
-        return None, {}
-    where = {}
-    for number, line in enumerate(lines[1:end], start=2):
+        return None, {}, _finding(first, "the front matter is not a mapping of keys", _FIX_YAML)
+    where: dict[str, int] = {}
+    for number, line in enumerate(block.splitlines(), start=first):
         key = line.partition(":")[0]
         if line[:1] not in (" ", "\t", "#") and key and key not in where:
             where[key.strip()] = number
-    return meta, where
+    return meta, where, None
