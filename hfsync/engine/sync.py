@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from hfsync.core.backups import backup_name, backup_of, backups_to_prune, list_backups
@@ -21,13 +21,14 @@ from hfsync.core.errors import (
     TooManyDeletesError,
 )
 from hfsync.core.meter import Meter
-from hfsync.core.plan import Action, Plan, Policy, make_plan
+from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
-from hfsync.engine.base import recover_base
+from hfsync.engine.base import Recovery, recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.patches import settle_brought_in
+from hfsync.engine.pulled import TakenIn, taken_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, run_lock
@@ -59,11 +60,16 @@ class SyncOptions:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The plan made from both sides and the base, and the remote head it was made on."""
+    """The plan made from both sides and the base, and the remote head it was made on; also
+    what it was made from (`hfsync pull` plans from the same reads)."""
 
     head: str | None
     plan: Plan
     tree: dict[str, RemoteFile]
+    local: dict[str, LocalFile] = field(default_factory=dict)
+    base: Base | None = None  # with what the source took in (settled, pulled)
+    recovery: Recovery | None = None
+    taken_in: TakenIn | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,8 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
     recovery = recover_base(target, head)
-    base = with_settled(recovery, source)
+    pulled = taken_in(target, source, recovery, head, tree)
+    base, pull_notes = pulled.base_over(with_settled(recovery, source), target, local)
     plan = make_plan(
         local,
         tree,
@@ -111,13 +118,14 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         target.scope.includes_remote,
         head,
         policy,
-        recovery.notes,
+        recovery.notes + pulled.notes + pull_notes,
         recovery.rewritten,
     )
     remember_settled(target, recovery, base, local, tree, source)
     plan = settle_brought_in(target, source, plan)
+    plan = pulled.mark_unresolved(plan, target, source)
     plan = plan_without_ignored(target, source, local, tree, plan)
-    return Snapshot(head=head, plan=plan, tree=tree)
+    return Snapshot(head, plan, tree, local, base, recovery, pulled)
 
 
 def run_sync(
@@ -250,13 +258,20 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
             f"{plan.collisions[0].reason}; nothing written",
             paths,
         )
+    if plan.blocked and plan.unresolved:
+        paths = tuple(op.path for op in plan.unresolved)
+        raise ConflictError(
+            f"{len(paths)} file(s) still hold what 'hfsync pull' wrote for a conflict: "
+            f"{_shown(paths)}; resolve them (edit out the conflict markers, or keep one of a "
+            "binary file and the remote's copy beside it) and run again; nothing written",
+            paths,
+            plan=plan,
+        )
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
-        shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
         raise ConflictError(
-            f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
-            "repository ('hfsync status --patch > p && git apply --3way p') "
-            "or use --on-conflict skip|overwrite",
+            f"{len(paths)} remote edit(s) would be overwritten: {_shown(paths)}; bring them "
+            "home with 'hfsync pull' (then commit) or use --on-conflict skip|overwrite",
             paths,
             plan=plan,
         )
@@ -267,6 +282,10 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
             "check the filter, or pass --force to delete them",
             plan=plan,
         )
+
+
+def _shown(paths: tuple[str, ...]) -> str:
+    return ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
 
 
 def describe_change(plan: Plan) -> str:
