@@ -937,3 +937,52 @@ def main(argv: list[str] | None = None) -> None:
         _report_error(f"unexpected error: {type(exc).__name__}: {exc} (HFSYNC_DEBUG=1 shows more)")
         sys.exit(1)
     sys.exit(0)
+
+
+@cli.command()
+@config_option
+@target_option
+@click.option("--dry-run", is_flag=True, help="Say what would be brought home; write nothing.")
+@click.option(
+    "--undo", is_flag=True, help="Put back the files the last pull wrote (finished or not)."
+)
+@json_option
+def pull(
+    config_path: Path | None, target_name: str | None, dry_run: bool, undo: bool, as_json: bool
+) -> None:
+    """Bring the remote's edits into the working tree, merged with your uncommitted work.
+
+    A 3-way merge against what hfsync last wrote (git's own merge); conflicts get git's
+    markers, a binary edited on both sides gets the remote's copy beside yours. Commit the result
+    with .hfsync/pulled.json and 'hfsync run' uploads it, here or in CI. Exit 3 while conflicts
+    remain. An interrupted pull is finished by the next 'hfsync pull', or undone with --undo.
+    """
+    from hfsync.engine.pull import pull as do_pull
+    from hfsync.engine.pull import undo_pull
+    from hfsync.local.source import git_dir
+    from hfsync.ui.pull import pull_result, undo_result
+
+    repo_root, config = _repo_and_config(config_path)
+    if undo:
+        applied = undo_pull(repo_root, git_dir(repo_root))
+        if as_json:
+            click.echo(json.dumps(applied.__dict__, indent=2))
+        else:
+            undo_result(applied)
+        return
+    targets = _open_targets(repo_root, config, target_name)
+    if len(targets) > 1:
+        raise click.UsageError("pull brings one target home at a time: add --target NAME")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from hfsync.ui.progress import Progress
+
+    with Progress(quiet=as_json) as progress:
+        result = do_pull(
+            targets[0], repo_root, git_dir(repo_root), dry_run=dry_run, progress=progress
+        )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        pull_result(result)
+    if result.exit_code:
+        raise SystemExit(result.exit_code)
