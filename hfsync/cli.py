@@ -592,6 +592,7 @@ def watch(
     the watcher with their exit code. SIGINT or SIGTERM stop it once the sync in flight has
     finished; a second Ctrl-C cuts that sync short (exit 130).
     """
+    import functools
     import warnings
 
     from hfsync.core.errors import Interrupted
@@ -605,7 +606,7 @@ def watch(
     repo_root, config = _repo_and_config(config_path)
     check_checkout_writable(git_dir(repo_root))
     targets = _open_targets(repo_root, config, target_name)
-    monitor = _monitor(log_format, verbose, http_address)
+    monitor = _monitor(log_format, verbose, http_address, name_remote_changes=True)
     watcher = Watcher(
         repo_root,
         targets,
@@ -614,9 +615,10 @@ def watch(
         on_conflict=on_conflict,
         report=monitor.sync_done,
         force=force,
+        notify=monitor.notice,
     )
     for name, pacer in watcher.pacers.items():
-        monitor.add_target(name, pacer)
+        monitor.add_target(name, pacer, functools.partial(watcher.holding.held, name))
 
     def stopping() -> None:
         monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
@@ -746,7 +748,9 @@ def serve(
     monitor.log.info("stopped", "stopped")
 
 
-def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monitor:
+def _monitor(
+    log_format: str, verbose: bool, http_address: str | None, name_remote_changes: bool = False
+) -> Monitor:
     from hfsync.daemons.monitor import Monitor
     from hfsync.ui.daemon_log import DaemonLog, SyncReporter
 
@@ -755,7 +759,8 @@ def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monito
         from hfsync.daemons.metrics import Metrics
 
         metrics = Metrics()
-    return Monitor(SyncReporter(DaemonLog(log_format, verbose=verbose)), metrics)
+    log = DaemonLog(log_format, verbose=verbose)
+    return Monitor(SyncReporter(log, name_remote_changes=name_remote_changes), metrics)
 
 
 @contextmanager
