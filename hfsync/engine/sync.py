@@ -84,6 +84,7 @@ class SyncResult:
     attempts: int = 1
     created: str | None = None  # what a real run created ("would create ..." on a dry run)
     note: str | None = None  # e.g. another run got there first
+    sent_bytes: int | None = None  # file content sent, where measured (Xet deduplicates)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -96,6 +97,7 @@ class SyncResult:
             "attempts": self.attempts,
             "created": self.created,
             "note": self.note,
+            "sent_bytes": self.sent_bytes,
             "plan": self.plan.to_dict(),
         }
 
@@ -230,6 +232,7 @@ def _write(
             attempts=attempt,
             created=written.created,
             note=note,
+            sent_bytes=target.remote.sent_bytes,
         )
     raise written.explain(
         TemporaryError(
@@ -290,12 +293,26 @@ def _shown(paths: tuple[str, ...]) -> str:
 
 def describe_change(plan: Plan) -> str:
     """The phase line before a write: 'uploading 501 files, 52.0 MB' (and the deletions)."""
-    uploads = [op.local for op in plan.uploads if op.local is not None]
-    size = sum(file.size for file in uploads)
-    text = f"uploading {len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
+    text = f"uploading {uploaded(plan)}"
     if plan.deletes:
         text += f"; deleting {len(plan.deletes)}"
     return text
+
+
+def uploaded(plan: Plan) -> str:
+    """'1 file, 21.0 MB': the files a plan uploads."""
+    uploads = [op.local for op in plan.uploads if op.local is not None]
+    size = sum(file.size for file in uploads)
+    return f"{len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
+
+
+def travelled(plan: Plan, sent: int | None) -> str | None:
+    """'1 file, 21.0 MB (68.0 kB sent)' when the bytes that travelled (`sent`, where measured:
+    Xet sends only the chunks the Hub lacks) differ from the files' size; else None."""
+    size = sum(op.local.size for op in plan.uploads if op.local is not None)
+    if sent is None or human_size(sent) == human_size(size):
+        return None
+    return f"{uploaded(plan)} ({human_size(sent)} sent)"
 
 
 def human_size(size: int) -> str:

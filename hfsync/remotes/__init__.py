@@ -43,6 +43,9 @@ class Remote(Protocol):
     missing: str | None  # what `head` found missing and `create_missing` would create
     drops_gitignored: bool  # a commit silently leaves out files its root .gitignore matches
     keeps_links: bool  # a symlink can be written as a symlink
+    # Bytes of file content the last `prepare` sent, where the remote measures them (the Hub
+    # through Xet, which deduplicates); None: not measured.
+    sent_bytes: int | None
 
     def head(self) -> str | None:
         """The branch's head commit, or None when the branch does not exist yet (or the whole

@@ -87,6 +87,8 @@ class HubRemote:
         self.policy = retry.RetryPolicy.from_env()
         retry.configure_client(self.policy)
         self.missing: str | None = None
+        self.sent_bytes: int | None = None  # what the last `prepare` sent, when measured
+        self._xet: Any = None
 
     @functools.cached_property
     def api(self) -> HfApi:
@@ -261,6 +263,7 @@ class HubRemote:
         # The Hub decides what a `.gitignore` being committed drops from what the client sends
         # with each preupload call; the client sends it only with the call that uploads it.
         gitignore = _gitignore_content([addition for addition, _ in prepared.values()])
+        self.sent_bytes = None
         try:
             for batch in batches:
                 self._preupload([prepared[path][0] for path in batch], gitignore)
@@ -292,7 +295,7 @@ class HubRemote:
             for start in range(0, len(operations), PREUPLOAD_CHUNK)
         ]
         if len(chunks) <= 1:
-            self._preupload_call(operations, gitignore)
+            self._count_sent(self._preupload_call(operations, gitignore))
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -300,21 +303,30 @@ class HubRemote:
         try:
             calls = [pool.submit(self._preupload_call, chunk, gitignore) for chunk in chunks]
             for future in calls:
-                future.result()
+                self._count_sent(future.result())
         finally:  # on a failure or Ctrl-C: the calls not started are dropped
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _preupload_call(self, operations: list[Any], gitignore: str | None) -> None:
+    def _count_sent(self, sent: int | None) -> None:
+        if sent is not None:
+            self.sent_bytes = (self.sent_bytes or 0) + sent
+
+    def _preupload_call(self, operations: list[Any], gitignore: str | None) -> int | None:
+        """Preupload one chunk; the bytes sent, when Xet measured them (see hub_xet)."""
         if not operations:
-            return
+            return None
+        from hfsync.remotes.hub_xet import preupload
+
         try:
-            self._call(
-                lambda: self.api.preupload_lfs_files(
+            return self._call(
+                lambda: preupload(
+                    self.api,
                     self.repo_id,
-                    additions=operations,
-                    repo_type=self.repo_type,
-                    revision=self.branch,
-                    gitignore_content=gitignore,
+                    self.repo_type,
+                    self.branch,
+                    operations,
+                    gitignore,
+                    self._xet_session,
                 ),
                 "preupload",
             )
@@ -324,6 +336,14 @@ class HubRemote:
                 f"uploading file content to {self.where} through Xet failed: {reason}; "
                 "nothing was committed"
             ) from exc
+
+    def _xet_session(self) -> Any:
+        """This remote's hf_xet session, made on first use (a runtime and a connection pool)."""
+        if self._xet is None:
+            import hf_xet
+
+            self._xet = hf_xet.XetSession()
+        return self._xet
 
     def read_file(self, commit: str, path: str) -> bytes:
         local = self._call(

@@ -234,6 +234,12 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
             parts.append(f"uploaded {_some(uploaded)}")
         if deleted:
             parts.append(f"deleted {_some(deleted)}")
+        from hfsync.engine.sync import travelled
+
+        sent = travelled(plan, result.sent_bytes)
+        if sent is not None:  # Xet sent less than the files' size
+            parts.append(sent)
+            fields["sent_bytes"] = result.sent_bytes
         message = f"committed {result.commit[:12]}: " + "; ".join(parts)
         event = "committed"
         fields.update(
