@@ -234,7 +234,7 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
             parts.append(f"uploaded {_some(uploaded)}")
         if deleted:
             parts.append(f"deleted {_some(deleted)}")
-        from hfsync.engine.sync import travelled
+        from hfsync.core.describe import travelled
 
         sent = travelled(plan, result.sent_bytes)
         if sent is not None:  # Xet sent less than the files' size

@@ -85,7 +85,7 @@ def plan(target: str, planned: Plan, verbosity: int = 0) -> None:
 
 def sync_result(result: SyncResult, verbosity: int = 0) -> None:
     """What a sync wrote (its plan was printed before it wrote)."""
-    from hfsync.engine.sync import travelled
+    from hfsync.core.describe import travelled
 
     plan = result.plan
     if result.created:
