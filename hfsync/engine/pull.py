@@ -146,7 +146,13 @@ def pull(
         prepared = _prepare(target, source, snap, plan)
         record = _record(target, source, snap, plan, prepared)
         if record is not None:
-            prepared.add(PULL_RECORD, disk_state(repo_root, PULL_RECORD), record)
+            before = disk_state(repo_root, PULL_RECORD)
+            if before == pull_journal.OTHER:
+                raise SourceError(
+                    f"{PULL_RECORD} is not a file hfsync can write (a folder, a symlink, or "
+                    ".hfsync is a file); move it away and pull again; nothing was written"
+                )
+            prepared.add(PULL_RECORD, before, record)
         result = PullResult(
             name, snap.head, tuple(prepared.files), dry_run, notes=snap.plan.notes,
             record_written=record is not None and not dry_run,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -27,6 +28,7 @@ from hfsync.local.hashindex import git_blob_sha1
 from hfsync.local.state import state_dir
 
 VERSION = 1
+_SHA1 = re.compile(r"[0-9a-f]{40}")
 OTHER = "other"  # not a regular file: a folder, a symlink, a file where a folder should be
 # Used by the tests only: the process kills itself (SIGKILL) after writing this many files.
 KILL_AFTER_ENV = "HFSYNC_TEST_PULL_KILL_AFTER"
@@ -132,6 +134,9 @@ def load(git_dir: Path) -> Journal | None:
         for write in writes:
             if not valid_path(write.path):
                 raise ValueError(f"path {write.path!r}")
+            for blob in (write.before, write.after):
+                if blob is not None and not _SHA1.fullmatch(blob):
+                    raise ValueError(f"blob id {blob!r}")
         steps = tuple((str(a), str(p), str(r)) for a, p, r in data["steps"])
         return Journal(str(data["target"]), str(data["head"]), writes, steps, data["done"] is True)
     except (KeyError, TypeError, ValueError) as exc:
