@@ -310,10 +310,15 @@ def test_cli_skip_reports_the_remote_edit_and_syncs_the_rest(repo: Path, tmp_pat
         edit_on_the_remote(tmp_path)
         write_files(repo, {"app/util.py": "X = 2\n"})
         wait_for(lambda: commits(tmp_path) == 3, "the sync of the change")
-        wait_for(lambda: len(watch.synced()) == 2, "its line")
-        line = watch.synced()[1]
-        assert TIME_AND_TARGET.match(line) and "space: committed " in line
+
+        def committed() -> list[str]:
+            return [line for line in watch.synced() if "space: committed " in line]
+
+        wait_for(lambda: len(committed()) == 2, "its line")
+        line = committed()[1]
         assert ": uploaded app/util.py; skipped 1 remote edit(s): app/main.py" in line
+        (seen,) = [line for line in watch.synced() if "changed on the remote by" in line]
+        assert "app/main.py (edited); 'hfsync pull' brings them home" in seen
         write_files(repo, {"app/later.py": "L = 1\n"})  # still running, still syncing
         wait_for(lambda: commits(tmp_path) == 4, "a later change")
         watch.proc.send_signal(signal.SIGTERM)

@@ -19,6 +19,7 @@ from hfsync import __version__
 from hfsync.cli.daemon_commands import serve, watch
 from hfsync.cli.inspect_commands import check, status
 from hfsync.cli.options import EXIT_USAGE, report_error
+from hfsync.cli.pull_command import pull
 from hfsync.cli.repo_commands import backups, init, ls_files, rollback
 from hfsync.cli.sync_commands import run
 from hfsync.core.errors import HfsyncError
@@ -32,7 +33,7 @@ def cli() -> None:
     edits made on the remote."""
 
 
-for command in (ls_files, run, check, status, backups, rollback, watch, serve, init):
+for command in (ls_files, run, check, status, pull, backups, rollback, watch, serve, init):
     cli.add_command(command)
 
 

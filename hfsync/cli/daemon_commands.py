@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,7 +119,7 @@ def watch(
     warnings.filterwarnings("ignore", "Callback with id .* already exists", RuntimeWarning)
     repo_root, config = repo_and_config(config_path)
     check_checkout_writable(git_dir(repo_root))
-    monitor = _monitor(log_format, verbose, http_address)
+    monitor = _monitor(log_format, verbose, http_address, name_remote_changes=True)
     watcher = Watcher(
         Targets(repo_root, config),
         config.selected(target_name),
@@ -126,10 +127,11 @@ def watch(
         poll=poll,
         on_conflict=on_conflict,
         report=monitor.sync_done,
+        notify=monitor.notice,
         force=force,
     )
     for name, pacer in watcher.pacers.items():
-        monitor.add_target(name, pacer)
+        monitor.add_target(name, pacer, functools.partial(watcher.holding.held, name))
 
     def stopping() -> None:
         monitor.log.info("stopping", "stopping after the sync in flight (Ctrl-C again: now)")
@@ -259,7 +261,9 @@ def serve(
     monitor.log.info("stopped", "stopped")
 
 
-def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monitor:
+def _monitor(
+    log_format: str, verbose: bool, http_address: str | None, name_remote_changes: bool = False
+) -> Monitor:
     from hfsync.daemons.monitor import Monitor
     from hfsync.ui.daemon_log import DaemonLog, SyncReporter
 
@@ -268,7 +272,8 @@ def _monitor(log_format: str, verbose: bool, http_address: str | None) -> Monito
         from hfsync.daemons.metrics import Metrics
 
         metrics = Metrics()
-    return Monitor(SyncReporter(DaemonLog(log_format, verbose=verbose)), metrics)
+    log = DaemonLog(log_format, verbose=verbose)
+    return Monitor(SyncReporter(log, name_remote_changes=name_remote_changes), metrics)
 
 
 @contextmanager

@@ -46,6 +46,7 @@ class Operation:
     remote: RemoteFile | None = None
     base: str | None = None
     collision: bool = False  # a file/folder collision with the remote (see core/collisions)
+    unresolved: bool = False  # still as `hfsync pull` wrote it for a conflict (engine/pulled.py)
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,16 @@ class Plan:
         return tuple(op for op in self.operations if op.collision)
 
     @property
+    def unresolved(self) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.unresolved)
+
+    @property
     def blocked(self) -> bool:
         """True when the policy is `abort` and a remote edit stands in the way, or when a
-        file/folder collision does (`overwrite` may not delete what the plan does not list)."""
+        file/folder collision does (`overwrite` may not delete what the plan does not list), or
+        a conflict `hfsync pull` left unresolved (`overwrite` would upload its markers)."""
         if self.policy.on_conflict == "overwrite":
-            return bool(self.collisions)
+            return bool(self.collisions or self.unresolved)
         return self.policy.on_conflict == "abort" and bool(self.conflicts)
 
     def with_note(self, note: str) -> Plan:

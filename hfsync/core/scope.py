@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from hfsync.core.errors import ConfigError
 from hfsync.core.filters import FilterError, PathFilter
+from hfsync.core.pulled import PULL_RECORD
 
 if TYPE_CHECKING:
     from pathspec import PathSpec
@@ -99,6 +100,8 @@ class Scope:
         return included
 
     def _decide(self, local_path: str) -> bool:
+        if local_path == PULL_RECORD:  # `hfsync pull`'s record: the source's, never synced
+            return False
         local_dir = self.spec.local_dir
         if local_dir and not local_path.startswith(local_dir + "/"):
             return False

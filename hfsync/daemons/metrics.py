@@ -75,19 +75,29 @@ class Metrics:
             ["target"],
             registry=r,
         )
+        self.held = Gauge(
+            "hfsync_held_changes",
+            "Changed files `watch` holds back for the commit pacing (0: none).",
+            ["target"],
+            registry=r,
+        )
         self.fetch_failures = Counter(
             "hfsync_source_fetch_failures",
             "Fetches of the source repository that failed.",
             registry=r,
         )
 
-    def add_target(self, target: str, budget_left: Callable[[], float]) -> None:
-        """Export a target's series from the start (zero), and its budget as it is read."""
+    def add_target(
+        self, target: str, budget_left: Callable[[], float], held: Callable[[], float]
+    ) -> None:
+        """Export a target's series from the start (zero), its budget and the changes held
+        back as they are read."""
         for outcome in ("committed", "nothing", "conflict", "rate_limited", "error"):
             self.syncs.labels(target, outcome)
         for counter in (self.commits, self.files, self.bytes, self.deleted, self.conflicts):
             counter.labels(target)
         self.budget_left.labels(target).set_function(budget_left)
+        self.held.labels(target).set_function(held)
 
     def record_sync(self, target: str, outcome: SyncResult | Exception, seconds: float) -> None:
         self.syncs.labels(target, outcome_of(outcome)).inc()

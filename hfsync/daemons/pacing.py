@@ -53,6 +53,15 @@ class Pacer:
                 candidates.append(last + (oldest + self.window - last) / left)
         return max(candidates)
 
+    def why_wait(self, now: float) -> str:
+        """What makes the next commit wait (for the line saying so)."""
+        if self._retry_at is not None and self._retry_at > now:
+            return "a retry after the last failure"
+        left = self.left(now)
+        if self._commits and left * 2 > self.budget:
+            return f"min_interval = {self.min_interval:g} s"
+        return f"commit budget: {left} of {self.budget} left in the window"
+
     def committed(self, at: float) -> None:
         self._commits.append(at)
         self.succeeded()

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from hfsync.core.errors import ConfigError, RefusedError, SourceError, ValidationError
 from hfsync.daemons.debounce import Debouncer
+from hfsync.daemons.holding import Holding, Notice
 from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
 from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
@@ -116,6 +117,7 @@ class Watcher:
         report: Report,
         force: bool = False,
         budget_window: float = HOUR,
+        notify: Callable[[Notice], None] = lambda notice: None,
     ) -> None:
         self.repo_root = targets.repo_root
         # watchdog reports paths under what it watches
@@ -134,6 +136,8 @@ class Watcher:
             for name, c in self._targets.items()
         }
         self._held: dict[str, float] = {}  # target -> when its pending changes may be synced
+        self.holding = Holding()  # what waits, to say so (held, and not synced at stop)
+        self._notify = notify
         self._inbox: queue.SimpleQueue[tuple[float, FileSystemEvent] | None] = queue.SimpleQueue()
         self._stop_requested = False
         self._observer: BaseObserver | None = None
@@ -189,10 +193,15 @@ class Watcher:
                 if ready > now:  # the budget says wait: later changes join this batch
                     self._held[name] = ready
                     names.discard(name)
+                    reason = self.pacers[name].why_wait(now)
+                    self._tell(self.holding.hold(name, ready, now, reason))
                 else:
                     self._held.pop(name, None)
+                    self.holding.release(name)
             if names:
                 self._sync(names)
+        for notice in self.holding.unsynced():
+            self._notify(notice)
 
     def stop(self) -> None:
         """End `run_until_stopped` after the sync in flight. Safe from a signal handler."""
@@ -256,14 +265,19 @@ class Watcher:
             while True:
                 if item is not None:
                     at, event = item
-                    self._debouncer.add(self._touched(event), at)
+                    touched = self._touched(event)
+                    self._debouncer.add(touched, at)
+                    self.holding.saw(touched, self._paths(event))
                 item = self._inbox.get_nowait()
         except queue.Empty:
             pass
 
-    def _touched(self, event: FileSystemEvent) -> set[str]:
+    def _paths(self, event: FileSystemEvent) -> list[str]:
         raw = (os.fsdecode(event.src_path), os.fsdecode(event.dest_path))
-        paths = [path for path in (relative_path(self._root, p) for p in raw) if path is not None]
+        return [path for path in (relative_path(self._root, p) for p in raw) if path is not None]
+
+    def _touched(self, event: FileSystemEvent) -> set[str]:
+        paths = self._paths(event)
         if event.event_type == "created" and event.is_directory:
             return self._folder_created(paths)
         # Only deleted and moved directories pass the observer's event filter besides that.
@@ -308,8 +322,15 @@ class Watcher:
             if error is not None and isinstance(error, _FATAL_AT_START if first else _FATAL):
                 raise error
             finished = time.monotonic()
-            self._paced(name, outcome.answer, finished)
-            self._report(name, outcome.answer, finished - started)
+            answer = outcome.answer
+            if isinstance(answer, SyncResult):
+                self.holding.synced(name)
+            self._paced(name, answer, finished)
+            self._report(name, answer, finished - started)
+
+    def _tell(self, notice: Notice | None) -> None:
+        if notice is not None:
+            self._notify(notice)
 
     def _paced(self, name: str, outcome: SyncResult | Exception, now: float) -> None:
         pacer = self.pacers[name]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from hfsync.core.describe import describe_change
 from hfsync.core.errors import (
     ConflictError,
     RemoteError,
@@ -20,17 +21,18 @@ from hfsync.core.errors import (
     TooManyDeletesError,
 )
 from hfsync.core.hot_reload import HotReload
-from hfsync.core.plan import Action, Plan, Policy, make_plan
+from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
 from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
 from hfsync.core.remote_paths import check_remote_paths
 from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
 from hfsync.engine.backup import ensure_backup, prune_backups
-from hfsync.engine.base import recover_base
+from hfsync.engine.base import Recovery, recover_base
 from hfsync.engine.direction import refuse_going_back
 from hfsync.engine.hot_reload import hot_reload_decision
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
 from hfsync.engine.patches import settle_brought_in
+from hfsync.engine.pulled import TakenIn, taken_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import Source
@@ -46,12 +48,17 @@ log = logging.getLogger("hfsync.sync")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The plan made from both sides and the base, and the remote head it was made on."""
+    """The plan made from both sides and the base, and the remote head it was made on; also
+    what it was made from (`hfsync pull` plans from the same reads)."""
 
     head: str | None
     plan: Plan
     tree: dict[str, RemoteFile]
     deployed: str | None = None  # the source the newest authentic hfsync commit was made from
+    local: dict[str, LocalFile] = field(default_factory=dict)
+    base: Base | None = None  # with what the source took in (settled, pulled)
+    recovery: Recovery | None = None
+    taken_in: TakenIn | None = None
 
 
 def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
@@ -64,8 +71,9 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     if _fill_sha256_for_lfs(source, local, tree):
         local = local_files(target, source)
     recovery = recover_base(target, head)
-    base = with_settled(recovery, source)
-    notes = (remote.notice, *recovery.notes) if remote.notice else recovery.notes
+    pulled = taken_in(target, source, recovery, head, tree)
+    base, pull_notes = pulled.base_over(with_settled(recovery, source), target, local)
+    notices = (remote.notice,) if remote.notice else ()
     plan = make_plan(
         local,
         tree,
@@ -73,13 +81,14 @@ def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         target.scope.includes_remote,
         head,
         policy,
-        notes,
+        (*notices, *recovery.notes, *pulled.notes, *pull_notes),
         recovery.rewritten,
     )
     remember_settled(target, recovery, base, local, tree, source)
     plan = settle_brought_in(target, source, plan)
+    plan = pulled.mark_unresolved(plan, target, source)
     plan = plan_without_ignored(target, source, local, tree, plan)
-    return Snapshot(head=head, plan=plan, tree=tree, deployed=recovery.deployed)
+    return Snapshot(head, plan, tree, recovery.deployed, local, base, recovery, pulled)
 
 
 def run_sync(
@@ -222,15 +231,23 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
             f"{plan.collisions[0].reason}; nothing written",
             paths,
         )
+    if plan.blocked and plan.unresolved:
+        paths = tuple(op.path for op in plan.unresolved)
+        raise ConflictError(
+            f"{len(paths)} file(s) still hold what 'hfsync pull' wrote for a conflict: "
+            f"{_shown(paths)}; resolve them (edit out the conflict markers, or keep one of a "
+            "binary file and the remote's copy beside it) and run again; nothing written",
+            paths,
+            plan=plan,
+        )
     if plan.blocked:
         paths = tuple(op.path for op in plan.conflicts)
-        shown = ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
+        shown = _shown(paths)
         if plan.history_rewritten:
             shown += " (the remote's history was rewritten: hfsync cannot tell who changed them)"
         raise ConflictError(
-            f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them into the "
-            "repository ('hfsync status --patch > p && git apply --3way p') "
-            "or use --on-conflict skip|overwrite",
+            f"{len(paths)} remote edit(s) would be overwritten: {shown}; bring them "
+            "home with 'hfsync pull' (then commit) or use --on-conflict skip|overwrite",
             paths,
             plan=plan,
         )
@@ -243,23 +260,8 @@ def check_plan(plan: Plan, max_delete: int, force: bool) -> None:
         )
 
 
-def describe_change(plan: Plan) -> str:
-    """The phase line before a write: 'uploading 501 files, 52.0 MB' (and the deletions)."""
-    uploads = [op.local for op in plan.uploads if op.local is not None]
-    size = sum(file.size for file in uploads)
-    text = f"uploading {len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
-    if plan.deletes:
-        text += f"; deleting {len(plan.deletes)}"
-    return text
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+def _shown(paths: tuple[str, ...]) -> str:
+    return ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
 
 
 def _fill_sha256_for_lfs(

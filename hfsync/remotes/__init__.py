@@ -47,6 +47,8 @@ class Remote(Protocol):
     notice: str | None  # what `head` found a run should say about the remote (a renamed repo)
     drops_gitignored: bool  # a commit silently leaves out files its root .gitignore matches
     keeps_links: bool  # a symlink can be written as a symlink
+    # Bytes of file content the last `prepare` sent, where the remote measures them (the Hub
+    # through Xet, which deduplicates); None: not measured.
 
     def head(self) -> str | None:
         """The branch's head commit, or None when the branch does not exist yet (or the whole

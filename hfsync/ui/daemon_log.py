@@ -7,6 +7,9 @@ The same error, repeated, is printed the first time, then after 2, 4, 8, ... rep
 recovery is printed once. A plan's notes (a rewritten history, a renamed repo) are warnings, each
 printed once per target. Lines come from several threads (the sync loop, the HTTP server's):
 each is written whole, in one call under one lock, so two never run together.
+`watch` also says when pacing holds changes back (what waits, when it
+goes), which changes were not synced when it stopped, and names once each file someone else
+created, edited or deleted on the remote, with `hfsync pull` to bring it home.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from hfsync.core.errors import ConflictError, HfsyncError, TooManyDeletesError, ValidationError
+from hfsync.core.plan import HUB_ATTRIBUTES, Action
 from hfsync.core.redact import redact
 from hfsync.ui.hot_reload_lines import hot_reload_lines
 
 if TYPE_CHECKING:
+    from hfsync.core.plan import Plan
     from hfsync.engine.sync_values import SyncResult
 
 SHOWN_PATHS = 3
@@ -85,6 +90,9 @@ class DaemonLog:
     def info(self, event: str, message: str, target: str | None = None, **fields: Any) -> None:
         self.event("info", event, message, target, **fields)
 
+    def now(self) -> datetime:
+        return self._clock()
+
 
 @dataclass
 class _Repeats:
@@ -98,11 +106,16 @@ class SyncReporter:
     """Turns each sync outcome of a daemon into log events, throttling repeated errors."""
 
     log: DaemonLog
+    name_remote_changes: bool = False  # `watch`: name what others changed on the remote, once
     _failing: dict[str, _Repeats] = field(default_factory=dict)
     _noted: dict[str, set[str]] = field(default_factory=dict)
+    _seen: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     def report(self, target: str, outcome: SyncResult | Exception) -> None:
         self.notes(target, outcome)
+        plan = getattr(outcome, "plan", None)  # a result's, or a conflict's
+        if self.name_remote_changes and plan is not None:
+            self.remote_changes(target, plan)
         if isinstance(outcome, Exception):
             self.failed(target, outcome)
             return
@@ -158,6 +171,73 @@ class SyncReporter:
             )
         else:
             self.log.event("debug", event, f"{message} (again)", target, repeated=repeats.count)
+
+    def remote_changes(self, target: str, plan: Plan) -> None:
+        """Name, once each, the files someone else changed on the remote (a file edited again
+        is named again), with the command that brings them home."""
+        seen = self._seen.setdefault(target, {})
+        found = []
+        for path, what, oid in _changed_by_others(plan):
+            if path in seen and seen[path] == oid:
+                continue
+            seen[path] = oid
+            found.append(f"{path} ({what})")
+        if found:
+            self.log.info(
+                "remote_changes",
+                f"changed on the remote by someone else: {_some(found)}; "
+                "'hfsync pull' brings them home",
+                target,
+                paths=found[:SHOWN_PATHS],
+                count=len(found),
+            )
+
+    def held(self, target: str, paths: list[str], count: int, wait_s: float, why: str) -> None:
+        """Pacing holds changes back: what waits, when it goes, and why."""
+        at = self.log.now() + timedelta(seconds=wait_s)
+        self.log.info(
+            "held",
+            f"{_counted(paths, count)} wait{'s' if count == 1 else ''} until {at:%H:%M:%S} ({why})",
+            target,
+            paths=paths[:SHOWN_PATHS],
+            count=count,
+            until=at.isoformat(timespec="seconds"),
+        )
+
+    def not_synced(self, target: str, paths: list[str], count: int) -> None:
+        """At stop: the changes no sync took."""
+        self.log.event(
+            "warning",
+            "not_synced",
+            f"stopping with {_counted(paths, count)} not synced; 'hfsync run' syncs "
+            f"{'it' if count == 1 else 'them'}",
+            target,
+            paths=paths[:SHOWN_PATHS],
+            count=count,
+        )
+
+
+def _changed_by_others(plan: Plan) -> list[tuple[str, str, str | None]]:
+    """(path, what, the remote's oid) of each change on the remote hfsync did not write: a file
+    it never wrote (not at a first sync, where every remote file is one), a remote edit."""
+    found: list[tuple[str, str, str | None]] = []
+    for op in plan.operations:
+        if op.action is Action.KEEP and op.remote is not None and op.base is None:
+            if plan.first_sync or op.path == HUB_ATTRIBUTES:
+                continue
+            found.append((op.path, "created", op.remote.oid))
+        elif op.action is Action.CONFLICT and not (op.collision or op.unresolved):
+            what = "deleted" if op.remote is None else "edited"
+            found.append((op.path, what, op.remote.oid if op.remote else None))
+    return found
+
+
+def _counted(paths: list[str], count: int) -> str:
+    """'1 change (app.py)', '3 changes (a.py, b.py, c.py)', '5 changes (a.py, ... and 2 more)'."""
+    shown = ", ".join(paths[:SHOWN_PATHS]) + (
+        f" and {count - SHOWN_PATHS} more" if count > SHOWN_PATHS else ""
+    )
+    return f"{count} change{'s' if count != 1 else ''} ({shown})"
 
 
 def error_message(exc: Exception) -> str:

@@ -14,6 +14,8 @@ name = "space"
 {target}
 local_dir = "app"
 remote_dir = "src"
+# The test Space has no configuration of its own (README.md): on purpose.
+allow = ["space-config:README.md"]
 """
 BINARY = bytes(range(256)) * 4
 MAIN = "".join(f"line {i}\n" for i in range(1, 21))
