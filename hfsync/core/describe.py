@@ -1,4 +1,5 @@
-"""How big an upload is, in the words of a phase line: 'uploading 1 file, 21.0 MB'."""
+"""How big an upload is, in the words of a phase line or a result line: '1 file, 21.0 MB', and
+what travelled when it differs ('(68.0 kB sent)': Xet sends only the chunks the Hub lacks)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def uploaded(plan: Plan) -> str:
     uploads = [op.local for op in plan.uploads if op.local is not None]
     size = sum(file.size for file in uploads)
     return f"{len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
+
+
+def travelled(plan: Plan, sent: int | None) -> str | None:
+    """'1 file, 21.0 MB (68.0 kB sent)' when the bytes that travelled (`sent`, where measured:
+    Xet sends only the chunks the Hub lacks) differ from the files' size; else None."""
+    size = sum(op.local.size for op in plan.uploads if op.local is not None)
+    if sent is None or human_size(sent) == human_size(size):
+        return None
+    return f"{uploaded(plan)} ({human_size(sent)} sent)"
 
 
 def human_size(size: int) -> str:

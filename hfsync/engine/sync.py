@@ -203,6 +203,7 @@ def _write(
             created=written.created,
             note=note,
             hot_reload=HotReload(hot, files=tuple(p for p, _ in change.uploads)) if hot else None,
+            sent_bytes=target.remote.sent_bytes,
         )
     raise written.explain(
         TemporaryError(

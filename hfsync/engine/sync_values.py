@@ -48,6 +48,7 @@ class SyncResult:
     created: str | None = None  # what a real run created ("would create ..." on a dry run)
     note: str | None = None  # e.g. another run got there first
     hot_reload: HotReload | None = None  # whether the commit went out with hot reload, and why
+    sent_bytes: int | None = None  # file content sent, where measured (Xet deduplicates)
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -60,6 +61,7 @@ class SyncResult:
             "attempts": self.attempts,
             "created": self.created,
             "note": self.note,
+            "sent_bytes": self.sent_bytes,
             "plan": self.plan.to_dict(),
         }
         if self.hot_reload is not None:

@@ -53,6 +53,7 @@ class GitRemote:
     drops_gitignored = False
     keeps_links = True  # a symlink can stay a symlink (mode 120000)
     notice: str | None = None  # nothing to say about a git remote itself
+    sent_bytes: int | None = None  # git sends packs, not files: not measured
 
     def __init__(self, repo_root: Path, url: str, branch: str, target: str, create: bool) -> None:
         self.url = resolve_url(url, repo_root)

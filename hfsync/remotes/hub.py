@@ -70,6 +70,7 @@ class HubRemote:
         self._prepared: dict[tuple[str, str], Prepared] = {}
         self.limits = limits or CommitLimits()
         self.missing: str | None = None
+        self.sent_bytes: int | None = None  # what the last `prepare` sent, when Xet measured it
         self.notice: str | None = None  # the repo's new id, when the Hub redirected the old one
 
     # -- reading -----------------------------------------------------------------------------
@@ -159,7 +160,9 @@ class HubRemote:
     ) -> dict[str, RemoteFile]:
         """Preupload the uploads of `change` (`hub_upload.py`); `commit` then sends these same
         operations."""
-        self._prepared, entries = prepare_uploads(self.client, change, source, meter)
+        self._prepared, entries, self.sent_bytes = prepare_uploads(
+            self.client, change, source, meter
+        )
         return entries
 
     def read_file(self, commit: str, path: str) -> bytes:

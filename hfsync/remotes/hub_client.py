@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hfsync.remotes import retry
 from hfsync.remotes.hub_errors import classify, error_for, is_missing_token
@@ -53,6 +53,13 @@ class HubClient:
         from huggingface_hub import HfApi
 
         return HfApi(endpoint=self.endpoint, token=self.token)
+
+    @functools.cached_property
+    def xet_session(self) -> Any:
+        """This target's hf_xet session, made on first use (a runtime and a connection pool)."""
+        import hf_xet
+
+        return hf_xet.XetSession()
 
     def auth(self) -> str | None:
         """The token to send (remotes/hub_token.py): the first request of every command reads

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes.hub_xet import XetFailure, xet_error
+from hfsync.remotes.hub_xet_upload import preupload as xet_preupload
 
 if TYPE_CHECKING:
     from hfsync.core.meter import Meter
@@ -28,10 +29,11 @@ PREUPLOAD_STREAMS = 2  # preupload calls at a time
 
 def prepare_uploads(
     client: HubClient, change: Change, source: Source, meter: Meter | None
-) -> tuple[dict[tuple[str, str], Prepared], dict[str, RemoteFile]]:
+) -> tuple[dict[tuple[str, str], Prepared], dict[str, RemoteFile], int | None]:
     """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
-    content now): the operations made ready, by (path, blob id), and the entries they will
-    have in the tree (a file the repo's .gitignore drops has none).
+    content now): the operations made ready, by (path, blob id), the entries they will have in
+    the tree (a file the repo's .gitignore drops has none), and the bytes of file content sent
+    where Xet measured them (Xet sends only the chunks the Hub lacks).
 
     With a `meter` and more than UPLOAD_BATCH bytes of large files, they are uploaded in
     batches of about that size, each counted once the Hub has it (one preupload and one
@@ -51,9 +53,10 @@ def prepare_uploads(
     # The Hub decides what a `.gitignore` being committed drops from what the client sends
     # with each preupload call; the client sends it only with the call that uploads it.
     gitignore = _gitignore_content([operation for operation, _ in prepared.values()])
+    sent: list[int | None] = []
     try:
         for batch in batches:
-            _preupload(client, [prepared[path][0] for path in batch], gitignore)
+            sent.append(_preupload(client, [prepared[path][0] for path in batch], gitignore))
             if task is not None:
                 done = [sizes[path] for path in batch if sizes[path] > INLINE_SIZE]
                 task.advance(sum(done), len(done))
@@ -70,52 +73,60 @@ def prepare_uploads(
             entries[path] = RemoteFile(operation.upload_info.sha256.hex(), local.size)
         else:
             entries[path] = RemoteFile(local.sha1, local.size)
-    return ready, entries
+    return ready, entries, _added(sent)
 
 
-def _preupload(client: HubClient, operations: list[Any], gitignore: str | None) -> None:
+def _preupload(client: HubClient, operations: list[Any], gitignore: str | None) -> int | None:
     """Preupload `operations`: many of them in calls of PREUPLOAD_CHUNK, PREUPLOAD_STREAMS
     at a time, so that the client's work on one overlaps the Hub's on another (a
     10,000-file first sync waited ~1 s on 40 requests made one after the other). Every
-    call carries the `.gitignore` being committed (`gitignore`), whichever call uploads it."""
+    call carries the `.gitignore` being committed (`gitignore`), whichever call uploads it.
+    The bytes of file content sent, where Xet measured them (else None)."""
     chunks = [
         operations[start : start + PREUPLOAD_CHUNK]
         for start in range(0, len(operations), PREUPLOAD_CHUNK)
     ]
     if len(chunks) <= 1:
-        _preupload_call(client, operations, gitignore)
-        return
+        return _preupload_call(client, operations, gitignore)
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(PREUPLOAD_STREAMS, thread_name_prefix="hfsync-preupload")
     try:
         calls = [pool.submit(_preupload_call, client, chunk, gitignore) for chunk in chunks]
-        for future in calls:
-            future.result()
+        return _added([future.result() for future in calls])
     finally:  # on a failure or Ctrl-C: the calls not started are dropped
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _preupload_call(client: HubClient, operations: list[Any], gitignore: str | None) -> None:
-    """One preupload call: the request is retried under the policy; the Xet upload it starts
-    is retried by hf_xet alone (`hub_xet.py`), and its failure is final."""
-    if not operations:
-        return
+def _added(counts: list[int | None]) -> int | None:
+    """The sum of what was measured; None when nothing was."""
+    measured = [count for count in counts if count is not None]
+    return sum(measured) if measured else None
 
-    def preupload() -> None:
+
+def _preupload_call(client: HubClient, operations: list[Any], gitignore: str | None) -> int | None:
+    """One preupload call (`hub_xet_upload.py`: the Xet upload made with its bytes counted): the
+    request is retried under the policy; the Xet upload it starts is retried by hf_xet alone
+    (`hub_xet.py`), and its failure is final."""
+    if not operations:
+        return None
+
+    def preupload() -> int | None:
         try:
-            client.api.preupload_lfs_files(
+            return xet_preupload(
+                client.api,
                 client.repo_id,
-                additions=operations,
-                repo_type=client.repo_type,
-                revision=client.branch,
-                gitignore_content=gitignore,
+                client.repo_type,
+                client.branch,
+                operations,
+                gitignore,
+                lambda: client.xet_session,
             )
         except (ConnectionError, RuntimeError) as exc:  # hf_xet's own, after its retries
             raise XetFailure from exc
 
     try:
-        client.call(preupload, "preupload")
+        return client.call(preupload, "preupload")
     except XetFailure as failure:
         cause = failure.__cause__ or failure
         raise xet_error(cause, client.where) from cause

@@ -262,6 +262,12 @@ def describe(result: SyncResult) -> tuple[str, str, dict[str, Any]]:
             parts.append(f"uploaded {_some(uploaded)}")
         if deleted:
             parts.append(f"deleted {_some(deleted)}")
+        from hfsync.core.describe import travelled
+
+        sent = travelled(plan, result.sent_bytes)
+        if sent is not None:  # Xet sent less than the files' size
+            parts.append(sent)
+            fields["sent_bytes"] = result.sent_bytes
         hot = result.hot_reload is not None and result.hot_reload.decision.hot
         message = f"committed {result.commit[:12]}{' with hot reload' if hot else ''}: "
         message += "; ".join(parts)

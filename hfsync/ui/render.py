@@ -86,6 +86,8 @@ def plan(target: str, planned: Plan, verbosity: int = 0) -> None:
 
 def sync_result(result: SyncResult, verbosity: int = 0) -> None:
     """What a sync wrote (its plan was printed before it wrote)."""
+    from hfsync.core.describe import travelled
+
     plan = result.plan
     if result.created:
         click.echo(f"{result.target}: {result.created}")
@@ -98,6 +100,9 @@ def sync_result(result: SyncResult, verbosity: int = 0) -> None:
             f"{result.target}: committed {result.commit[:12]}; "
             f"backup {result.backup or '(none: new branch)'}"
         )
+        sent = travelled(result.plan, result.sent_bytes)
+        if sent is not None:  # Xet sent less than the files' size
+            click.echo(f"{result.target}: uploaded {sent}")
         if verbosity >= 0:
             for name in result.pruned_backups:
                 click.echo(f"{result.target}: pruned old backup {name}")
