@@ -51,16 +51,16 @@ def state_dir(git_dir: Path) -> Path:
     return git_dir / "hfsync"
 
 
-_told: list[str] = []  # the caches' folder, once a failure to write there was reported
+_told: set[str] = set()  # caches' folders a failure to write in was reported for
 
 
 def cache_not_written(directory: Path, error: OSError) -> None:
     """A cache under `directory` could not be written: the run goes on without it. Said once
-    per process, naming hfsync's folder and the cause."""
-    if _told:
-        return
+    per process for hfsync's folder, naming it and the cause."""
     folder = next((p for p in (directory, *directory.parents) if p.name == "hfsync"), directory)
-    _told.append(str(folder))
+    if str(folder) in _told:
+        return
+    _told.add(str(folder))
     logging.getLogger("hfsync.state").warning(
         "warning: cannot write hfsync's caches in %s (%s); going on without them (they only "
         "save time; free space or make the folder writable)",
