@@ -12,14 +12,6 @@ from hfsync.remotes.target import Target
 log = logging.getLogger("hfsync.sync")
 
 
-def take_backup(
-    target: Target, head: str | None, now: datetime
-) -> tuple[str | None, tuple[str, ...]]:
-    """Back up `head` (reusing a backup of it) and prune hfsync's backups beyond `backup_keep`."""
-    name, branches = ensure_backup(target, head, now)
-    return name, prune_backups(target, branches)
-
-
 def ensure_backup(
     target: Target, head: str | None, now: datetime
 ) -> tuple[str | None, dict[str, str]]:

@@ -151,12 +151,6 @@ def retry_after(exc: Exception) -> float | None:
     return float(header) if header.isdigit() else None
 
 
-def is_network_error(exc: BaseException | None) -> bool:
-    import httpx2
-
-    return isinstance(exc, (httpx2.TransportError, ConnectionError, TimeoutError))
-
-
 def is_missing_token(exc: BaseException | None) -> bool:
     """No token to send: none is set, or the Trusted Publishers exchange failed."""
     from huggingface_hub.errors import LocalTokenNotFoundError, OIDCError

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from hfsync.core.errors import BuildFailedError, ConflictError, HfsyncError
+from hfsync.core.errors import BuildFailedError, HfsyncError
 from hfsync.core.plan import Action
 from hfsync.core.redact import redact
 
@@ -155,32 +155,6 @@ def rollback_result(result: RollbackResult) -> None:
     plan = result.plan
     if plan.conflicts and plan.policy.on_conflict == "skip":
         click.echo(f"{name}: skipped {len(plan.conflicts)} remote edit(s); they stay as they are")
-
-
-def watch_line(target: str, outcome: SyncResult | Exception) -> str:
-    """The one line `hfsync watch` prints for one target's sync: its result, or its error.
-
-    Plain text, not rich markup: a path such as `app/[id].py` must print as it is.
-    """
-    if isinstance(outcome, ConflictError):
-        return f"{target}: conflict: {outcome}"
-    if isinstance(outcome, HfsyncError):
-        return f"{target}: error: {outcome}"
-    if isinstance(outcome, Exception):
-        return f"{target}: unexpected error: {type(outcome).__name__}: {outcome}"
-    plan = outcome.plan
-    if outcome.commit:
-        line = (
-            f"{target}: committed {outcome.commit[:12]} "
-            f"({len(plan.uploads)} uploaded, {len(plan.deletes)} deleted)"
-        )
-    else:
-        line = f"{target}: nothing to do"
-    if plan.conflicts:  # only under `skip`: under `abort` they raise a ConflictError instead
-        paths = [op.path for op in plan.conflicts]
-        line += f"; skipped {len(paths)} remote edit(s): " + ", ".join(paths[:10])
-        line += " ..." if len(paths) > 10 else ""
-    return line
 
 
 def outcome_error(outcome: TargetOutcome, verbosity: int = 0) -> None:
