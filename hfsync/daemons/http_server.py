@@ -45,6 +45,7 @@ MAX_HEADER = 32 * 1024  # GitHub's delivery headers are about 1 kB
 IN_MEMORY = 64 * 1024  # per request; the rest of a body waits in a temporary file
 BODY_BUDGET = 2 * MAX_BODY + 16 * 1024 * 1024
 LOOP_WAIT = 0.2  # seconds the loop waits for sockets before it looks at `close()` again
+CLOSE_WAIT = 5.0  # seconds `close()` waits for the loop's thread, and then for the workers
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -220,11 +221,13 @@ class HttpServer:
         self._stopping.set()
         if self._thread is not None:
             self._server.pull_trigger()
-            self._thread.join()
+            # Bounded: a stop must not wait on a client; the loop's thread is a daemon, and the
+            # process may end without it.
+            self._thread.join(timeout=CLOSE_WAIT)
             self._thread = None
         else:
             wasyncore.close_all(self._map)
-        self._dispatcher.shutdown(timeout=5)
+        self._dispatcher.shutdown(timeout=CLOSE_WAIT)
         logger = logging.getLogger("waitress")
         logger.removeHandler(self._log_handler)
         logger.propagate = True
