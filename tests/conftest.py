@@ -61,6 +61,8 @@ def isolated_env(
     monkeypatch.setenv("HF_HUB_DISABLE_XET", "0" if uses_xet(request) else "1")
     # Retries as in production, with short waits (a 429's Retry-After is still honoured).
     monkeypatch.setenv("HFSYNC_RETRY_WAIT", "0.05")
+    # Every incremental plan is also made in full; a difference fails the run (issue 23).
+    monkeypatch.setenv("HFSYNC_VERIFY_PLAN", "1")
     for var in (
         "HF_TOKEN",
         "HUGGING_FACE_HUB_TOKEN",

@@ -3,6 +3,7 @@ step outputs, the job summary and the JSON document."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,8 @@ def run(
 
 def _run(args: RunArgs) -> RunAnswer:
     """`run`'s work: one pipeline call, each outcome printed as it comes."""
+    if args.verbose:  # say how each plan was made (incremental, or in full and why)
+        logging.getLogger("hfsync.plan").setLevel(logging.INFO)
     from hfsync.cli.options import head_sha
     from hfsync.engine.links import source_url
     from hfsync.engine.pipeline import SyncRequest, sync_targets

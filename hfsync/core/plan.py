@@ -21,6 +21,7 @@ from enum import Enum
 
 from hfsync.core.collisions import collisions
 from hfsync.core.snapshot import LocalFile, RemoteFile, same_content
+from hfsync.core.tree_text import PathList
 
 # A Hub repo starts with a `.gitattributes` that routes large files to LFS/Xet: deleting it would
 # make the next large upload fail, so only a source that has its own replaces or deletes it.
@@ -175,10 +176,13 @@ def make_plan(
     policy: Policy,
     notes: tuple[str, ...] = (),
     rewritten: bool = False,
+    remote_paths: PathList | None = None,
 ) -> Plan:
     """Plan a sync. `local` is keyed by remote path; `base` is None when no base is known.
 
-    Remote paths outside `in_scope` are never looked at, let alone touched.
+    Remote paths outside `in_scope` are never looked at, let alone touched. `remote_paths`: every
+    path of the remote tree (for file/folder collisions), when `remote` holds only some entries
+    (the incremental plan); by default `remote`'s.
     """
     first_sync = base is None and not rewritten
     # A path already listed is not asked about again (`in_scope` may be costly).
@@ -205,7 +209,7 @@ def make_plan(
             operations.append(op)
     return Plan(
         head=head,
-        operations=_with_collisions(operations, remote),
+        operations=_with_collisions(operations, remote_paths or remote),
         in_sync=in_sync,
         first_sync=first_sync,
         policy=policy,
@@ -288,7 +292,7 @@ def _remote_edit(
 
 
 def _with_collisions(
-    operations: list[Operation], remote: Mapping[str, RemoteFile]
+    operations: list[Operation], remote: Mapping[str, RemoteFile] | PathList
 ) -> tuple[Operation, ...]:
     """`operations`, each upload that collides with what stays on the remote made a conflict
     that no policy settles by itself (see core/collisions)."""
@@ -296,7 +300,8 @@ def _with_collisions(
     if not uploads:
         return tuple(operations)
     deleted = {op.path for op in operations if op.action is Action.DELETE}
-    found = collisions(uploads, deleted, remote)
+    paths = remote if isinstance(remote, PathList) else PathList.of(remote)
+    found = collisions(uploads, deleted, paths)
     return tuple(
         replace(op, action=Action.CONFLICT, reason=found[op.path], collision=True)
         if op.action is Action.UPLOAD and op.path in found

@@ -30,7 +30,6 @@ before format 2) are still read: their `Kept` paths are raw text.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -40,6 +39,7 @@ from hfsync.core.filters import FilterError
 from hfsync.core.plan import Base
 from hfsync.core.scope import Scope, ScopeSpec, valid_dir
 from hfsync.core.snapshot import RemoteFile
+from hfsync.core.tree_text import DigestLines
 
 FORMAT = "2"
 _PREFIX = "HFSync-"
@@ -85,12 +85,8 @@ class SyncRecord:
 
 def tree_digest(tree: Mapping[str, RemoteFile], scope: Scope) -> str:
     """The digest of a tree's entries within `scope`: path, oid (as the remote reports it) and
-    size of each, sorted."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in tree if scope.includes_remote(p)):
-        entry = tree[path]
-        digest.update(f"{json.dumps(path)} {entry.oid} {entry.size}\n".encode())
-    return digest.hexdigest()
+    size of each, sorted (the lines of `core/tree_text.DigestLines`)."""
+    return DigestLines.of(tree, scope.includes_remote).digest()
 
 
 def commit_message(

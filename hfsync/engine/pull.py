@@ -26,8 +26,8 @@ from hfsync.core.plan import Policy
 from hfsync.core.pull_plan import PullAction, PullPlan, PullStep, make_pull_plan, sha256_needed
 from hfsync.core.pulled import PULL_RECORD, MalformedPullRecord, PullEntry, dump_pull_record
 from hfsync.core.snapshot import MODE_EXECUTABLE, SHA256_HEX_LEN
+from hfsync.engine.planning import Snapshot, snapshot
 from hfsync.engine.pulled import remote_name
-from hfsync.engine.sync import Snapshot, snapshot
 from hfsync.local import pull_journal
 from hfsync.local.gitcmd import run_git
 from hfsync.local.hashindex import git_blob_sha1

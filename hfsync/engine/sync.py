@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from hfsync.core.describe import describe_change
@@ -21,74 +20,25 @@ from hfsync.core.errors import (
     TooManyDeletesError,
 )
 from hfsync.core.hot_reload import HotReload
-from hfsync.core.plan import Action, Base, Plan, Policy, make_plan
-from hfsync.core.record import Proof, SyncRecord, commit_message, display_line, tree_digest
-from hfsync.core.remote_paths import check_remote_paths
-from hfsync.core.snapshot import SHA256_HEX_LEN, LocalFile, RemoteFile
+from hfsync.core.plan import Action, Plan, Policy
+from hfsync.core.record import Proof, SyncRecord, commit_message, display_line
+from hfsync.core.snapshot import RemoteFile
+from hfsync.core.tree_text import TreeText
 from hfsync.engine.backup import ensure_backup, prune_backups
-from hfsync.engine.base import Recovery, recover_base
 from hfsync.engine.direction import refuse_going_back
 from hfsync.engine.hot_reload import hot_reload_decision
-from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.interrupted import SyncInterrupted, Written
-from hfsync.engine.patches import settle_brought_in
-from hfsync.engine.pulled import TakenIn, taken_in
-from hfsync.engine.settled import remember_settled, with_settled
+from hfsync.engine.planning import Snapshot, keep_plan_state, plan_snapshot, snapshot
 from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, run_lock
 from hfsync.remotes import Change
-from hfsync.remotes.target import Target, local_files
+from hfsync.remotes.target import Target
 from hfsync.validate import validate
 
 MAX_ATTEMPTS = 3
 REPLANNED = "another commit landed first, so nothing was written; planned again on the new head"
 log = logging.getLogger("hfsync.sync")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The plan made from both sides and the base, and the remote head it was made on; also
-    what it was made from (`hfsync pull` plans from the same reads)."""
-
-    head: str | None
-    plan: Plan
-    tree: dict[str, RemoteFile]
-    deployed: str | None = None  # the source the newest authentic hfsync commit was made from
-    local: dict[str, LocalFile] = field(default_factory=dict)
-    base: Base | None = None  # with what the source took in (settled, pulled)
-    recovery: Recovery | None = None
-    taken_in: TakenIn | None = None
-
-
-def snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
-    """Read the remote, recover the base and plan against the source."""
-    remote = target.remote
-    head = remote.head()
-    tree = remote.tree(head) if head else {}
-    check_remote_paths(tree, target.scope.includes_remote, remote.description)
-    local = local_files(target, source)
-    if _fill_sha256_for_lfs(source, local, tree):
-        local = local_files(target, source)
-    recovery = recover_base(target, head)
-    pulled = taken_in(target, source, recovery, head, tree)
-    base, pull_notes = pulled.base_over(with_settled(recovery, source), target, local)
-    notices = (remote.notice,) if remote.notice else ()
-    plan = make_plan(
-        local,
-        tree,
-        base,
-        target.scope.includes_remote,
-        head,
-        policy,
-        (*notices, *recovery.notes, *pulled.notes, *pull_notes),
-        recovery.rewritten,
-    )
-    remember_settled(target, recovery, base, local, tree, source)
-    plan = settle_brought_in(target, source, plan)
-    plan = pulled.mark_unresolved(plan, target, source)
-    plan = plan_without_ignored(target, source, local, tree, plan)
-    return Snapshot(head, plan, tree, recovery.deployed, local, base, recovery, pulled)
 
 
 def run_sync(
@@ -136,13 +86,13 @@ def _write(
 ) -> SyncResult:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            snap = snapshot(target, source, policy)
+            snap = plan_snapshot(target, source, policy)
             if target.remote.missing is not None:
                 if options.dry_run:
                     written.created = f"would create {target.remote.missing}"
                 else:  # a repo is created only for a plan that passes every check
                     check_plan(snap.plan, target.config.max_delete, options.force)
-                    validate(target, source, snap.plan)
+                    validate(target, source, snap.plan, snap.text.paths)
                     written.planned, written.planned_head = True, None  # creating: check after
                     written.created = target.remote.create_missing()
                     snap = snapshot(target, source, policy)
@@ -165,8 +115,11 @@ def _write(
             )
             if options.on_plan is not None:
                 options.on_plan(target, plan)
-            validate(target, source, plan)
-            if options.dry_run or not plan.has_changes:
+            validate(target, source, plan, snap.text.paths)
+            if options.dry_run:
+                return result
+            if not plan.has_changes:
+                keep_plan_state(target, source, snap, plan)
                 return result
             source.check_readable(op.local.path for op in plan.uploads if op.local is not None)
             options.progress(describe_change(plan))
@@ -178,10 +131,11 @@ def _write(
                 deletes=tuple(op.path for op in plan.deletes),
                 hot_reload=hot is not None and hot.hot,
             )
-            proof = _proof(
+            after = _tree_after(
                 target, snap, change, target.remote.prepare(change, source, options.meter)
             )
-            title, body = _message(target, source, plan, options, proof)
+            record = _record(target, source, plan, Proof(snap.head, after.lines.digest()))
+            title, body = _message(target, source, plan, options, record)
             written.sent = body
             try:
                 commit = target.remote.commit(snap.head, change, source, title, body)
@@ -192,6 +146,7 @@ def _write(
             raise written.explain(exc) from exc.__cause__
         written.commit = commit
         target.state.save(BasePointer(commit, commit, f"{title}\n\n{body}"))
+        keep_plan_state(target, source, snap, plan, (commit, after, record))
         return SyncResult(
             target.config.name,
             source.label,
@@ -265,38 +220,32 @@ def _shown(paths: tuple[str, ...]) -> str:
     return ", ".join(display_line(p) for p in paths[:10]) + (" ..." if len(paths) > 10 else "")
 
 
-def _fill_sha256_for_lfs(
-    source: Source, local: dict[str, LocalFile], tree: dict[str, RemoteFile]
-) -> bool:
-    """LFS entries are identified by SHA-256: compute it for local files of the same size.
-
-    True when some were computed (the source's files changed)."""
-    lfs = {path: entry.size for path, entry in tree.items() if len(entry.oid) == SHA256_HEX_LEN}
-    needed = [
-        file.path
-        for path, size in lfs.items()
-        if (file := local.get(path)) is not None and size == file.size and file.sha256 is None
-    ]
-    if needed:
-        source.fill_sha256(needed)
-    return bool(needed)
-
-
-def _proof(
+def _tree_after(
     target: Target, snap: Snapshot, change: Change, uploaded: dict[str, RemoteFile]
-) -> Proof:
-    """The proof the commit will carry: the head it is pinned to, and the digest of the tree
-    within scope that it produces (the head's, less the deletions, plus the uploads as the
-    remote will list them)."""
-    tree = dict(snap.tree)
-    for path in change.deletes:
-        tree.pop(path, None)
-    tree.update(uploaded)
-    return Proof(snap.head, tree_digest(tree, target.scope))
+) -> TreeText:
+    """The remote tree the commit produces, as text: the head's, less the deletions, plus the
+    uploads as the remote will list them. Its digest within scope is the commit's proof."""
+    includes = target.scope.includes_remote
+    modes = {path: local.mode for path, local in change.uploads}
+    return snap.text.after(
+        {path: entry for path, entry in uploaded.items() if includes(path)},
+        modes,
+        {path for path in change.deletes if includes(path)},
+    )
+
+
+def _record(target: Target, source: Source, plan: Plan, proof: Proof) -> SyncRecord:
+    return SyncRecord(
+        source=source.label,
+        target=target.config.name,
+        scope=target.scope.spec,
+        kept=plan.kept_base(),
+        proof=proof,
+    )
 
 
 def _message(
-    target: Target, source: Source, plan: Plan, options: SyncOptions, proof: Proof
+    target: Target, source: Source, plan: Plan, options: SyncOptions, record: SyncRecord
 ) -> tuple[str, str]:
     uploads, deletes = plan.uploads, plan.deletes
     parts = []
@@ -310,13 +259,6 @@ def _message(
         for op in plan.operations
         if op.action in (Action.UPLOAD, Action.DELETE)
     ]
-    record = SyncRecord(
-        source=source.label,
-        target=target.config.name,
-        scope=target.scope.spec,
-        kept=plan.kept_base(),
-        proof=proof,
-    )
     title, body = commit_message(
         options.commit_message or summary, details, record, uuid.uuid4().hex
     )

@@ -13,14 +13,20 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import LocalFile
-from hfsync.local.commit_reader import cat_blobs, commit_tree, read_commit, resolve_commit
+from hfsync.local.commit_reader import (
+    CommitFiles,
+    cat_blobs,
+    commit_tree,
+    read_commit,
+    resolve_commit,
+)
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.unreadable import unreadable_file_error
 from hfsync.local.worktree import read_worktree, worktree_listing
@@ -91,7 +97,9 @@ def read_source(
     git = _git(repo_root)
     if rev is not None:
         commit = resolve_commit(git, repo_root, rev)
-        return Source(repo_root, commit, read_commit(repo_root, git, commit, include))
+        return Source(
+            repo_root, commit, CommitFiles(lambda: read_commit(repo_root, git, commit, include))
+        )
     found = read_worktree(repo_root, git_dir(repo_root), git, include, meter)
     source = Source(
         repo_root,
@@ -118,7 +126,7 @@ class Source:
         self,
         repo_root: Path,
         commit: str | None,
-        files: dict[str, LocalFile],
+        files: MutableMapping[str, LocalFile],
         *,
         index: HashIndex | None = None,
         link_files: dict[str, Path] | None = None,

@@ -47,6 +47,7 @@ class Remote(Protocol):
     notice: str | None  # what `head` found a run should say about the remote (a renamed repo)
     drops_gitignored: bool  # a commit silently leaves out files its root .gitignore matches
     keeps_links: bool  # a symlink can be written as a symlink
+    keeps_modes: bool  # its trees list each file's mode (git: executable or not)
     sent_bytes: int | None  # file content the last `prepare` sent, where measured (Xet dedupes)
     # Bytes of file content the last `prepare` sent, where the remote measures them (the Hub
     # through Xet, which deduplicates); None: not measured.

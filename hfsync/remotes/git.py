@@ -52,6 +52,7 @@ class GitRemote:
 
     drops_gitignored = False
     keeps_links = True  # a symlink can stay a symlink (mode 120000)
+    keeps_modes = True  # trees list each file's mode
     notice: str | None = None  # nothing to say about a git remote itself
     sent_bytes: int | None = None  # git sends packs, not files: not measured
 

@@ -39,6 +39,7 @@ class HubRemote:
 
     drops_gitignored = True  # the Hub leaves out of a commit what the repo's .gitignore matches
     keeps_links = False  # the Hub API stores files only: a link is synced as the file it names
+    keeps_modes = False  # the Hub lists no file modes
 
     def __init__(
         self,

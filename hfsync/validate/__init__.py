@@ -20,20 +20,22 @@ if TYPE_CHECKING:
     from pathspec import PathSpec
 
     from hfsync.core.plan import Plan
+    from hfsync.core.tree_text import PathList
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
 
-def findings_for(target: Target, source: Source, plan: Plan) -> list[Finding]:
-    """Every finding on what `plan` would write to `target`, less what its `allow` list lets
-    through. Only the files the plan uploads are read (a no-change plan reads nothing)."""
+def findings_for(target: Target, source: Source, plan: Plan, remote: PathList) -> list[Finding]:
+    """Every finding on what `plan` would write to `target` (whose paths at the plan's head are
+    `remote`), less what its `allow` list lets through. Only the files the plan uploads are read
+    (a no-change plan reads nothing)."""
     from hfsync.validate import paths, secrets, sizes, space
 
     found = [
         *secrets.check(target, source, plan),
         *sizes.check(target, source, plan),
-        *paths.check(target, plan),
-        *space.check(target, source, plan),
+        *paths.check(target, plan, remote),
+        *space.check(target, source, plan, remote),
     ]
     if not found:
         return []  # the usual case: no need to build the `allow` matcher
@@ -41,9 +43,9 @@ def findings_for(target: Target, source: Source, plan: Plan) -> list[Finding]:
     return [f for f in found if not allowed(f)]
 
 
-def validate(target: Target, source: Source, plan: Plan) -> None:
+def validate(target: Target, source: Source, plan: Plan, remote: PathList) -> None:
     """Raise ValidationError (exit 2, nothing written) when the plan has findings."""
-    found = findings_for(target, source, plan)
+    found = findings_for(target, source, plan, remote)
     if found:
         noun = "problem" if len(found) == 1 else "problems"
         raise ValidationError(

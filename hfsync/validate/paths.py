@@ -6,7 +6,6 @@ also no `.cache` component (huggingface_hub refuses it before sending)."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from hfsync.core.findings import Finding
@@ -14,6 +13,7 @@ from hfsync.validate.tree import is_hub_git_url, tree_after
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
+    from hfsync.core.tree_text import PathList
     from hfsync.remotes.target import Target
 
 MAX_ENTRIES_PER_FOLDER = 10_000
@@ -21,7 +21,7 @@ _FIX = "rename it, or leave it out with the target's `exclude`"
 _SEPARATORS = re.compile(r"[/\\]")
 
 
-def check(target: Target, plan: Plan) -> list[Finding]:
+def check(target: Target, plan: Plan, remote: PathList) -> list[Finding]:
     config = target.config
     api = config.repo is not None
     hub = api or is_hub_git_url(config.url)
@@ -32,10 +32,10 @@ def check(target: Target, plan: Plan) -> list[Finding]:
             found.append(Finding("path", op.path, 0, problem, _FIX))
     if not plan.uploads:
         return found
-    grown = {_parent(op.path) for op in plan.uploads}
-    entries: Counter[str] = Counter(
-        folder for folder, _name in _entries(tree_after(target, plan)) if folder in grown
-    )
+    after = tree_after(remote, plan)
+    entries = {
+        folder: after.entries_in(folder) for folder in {_parent(op.path) for op in plan.uploads}
+    }
     found += [
         Finding(
             "path",
@@ -71,21 +71,3 @@ def path_problem(path: str, *, hub: bool, api: bool) -> str | None:
 
 def _parent(path: str) -> str:
     return path.rpartition("/")[0]
-
-
-def _entries(paths: set[str]) -> set[tuple[str, str]]:
-    """(folder, name) for every file and subfolder directly in each folder.
-
-    Each folder is entered in its parent once, when first met (not once per path under it:
-    a first sync of 50,000 files spent 0.3 s here)."""
-    entries = set()
-    seen: set[str] = set()
-    for path in paths:
-        folder, _, name = path.rpartition("/")
-        entries.add((folder, name))
-        while folder and folder not in seen:
-            seen.add(folder)
-            parent, _, name = folder.rpartition("/")
-            entries.add((parent, name))
-            folder = parent
-    return entries

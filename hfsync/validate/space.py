@@ -12,6 +12,7 @@ from hfsync.validate.tree import is_space, tree_after
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
+    from hfsync.core.tree_text import PathList
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
@@ -29,7 +30,7 @@ _FRONT_MATTER_RE = re.compile(
 _FIX_YAML = "fix the YAML there (quote values holding ': ', '#' or brackets)"
 
 
-def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
+def check(target: Target, source: Source, plan: Plan, remote: PathList) -> list[Finding]:
     """Findings on the Space's README.md in the tree the plan leaves, when the plan could break
     the Space's configuration or makes the Space: README.md written or deleted, any deletion
     (the app file's, say), or a Space the sync creates (which must start with a configuration,
@@ -41,8 +42,8 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
     creating = target.remote.missing is not None
     if not (touched or creating or plan.deletes):
         return []
-    tree = tree_after(target, plan)
-    if README not in tree:
+    tree = tree_after(remote, plan)
+    if not tree.has_file(README):
         if not (touched or creating):
             return []  # no README before the sync either: not this sync's doing
         return [
@@ -88,7 +89,7 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
                     "set `app_port` to the port the app listens on",
                 )
             )
-        if "Dockerfile" not in tree:
+        if not tree.has_file("Dockerfile"):
             found.append(
                 _finding(
                     lines.get("sdk", 1),
@@ -98,7 +99,7 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             )
         return found
     app_file = meta.get("app_file", DEFAULT_APP_FILE[sdk])
-    if not isinstance(app_file, str) or app_file.removeprefix("./") not in tree:
+    if not isinstance(app_file, str) or not tree.has_file(app_file.removeprefix("./")):
         line = lines.get("app_file", lines.get("sdk", 1))
         found.append(
             _finding(

@@ -1,4 +1,5 @@
-"""The remote tree a target will have once a plan is applied (paths only)."""
+"""The remote tree a target will have once a plan is applied (paths only), and what kind of
+target it is."""
 
 from __future__ import annotations
 
@@ -6,15 +7,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
+    from hfsync.core.tree_text import PathList
     from hfsync.remotes.target import Target
 
 
-def tree_after(target: Target, plan: Plan) -> set[str]:
-    """Every remote path after the plan: the head's tree, plus uploads, less deletions."""
-    paths = set(target.remote.tree(plan.head)) if plan.head else set()
-    paths.update(op.path for op in plan.uploads)
-    paths.difference_update(op.path for op in plan.deletes)
-    return paths
+def tree_after(remote: PathList, plan: Plan) -> PathList:
+    """Every remote path after the plan: the head's (`remote`), plus uploads, less deletions."""
+    return remote.patched((op.path for op in plan.uploads), {op.path for op in plan.deletes})
 
 
 def is_hub_git_url(url: str | None) -> bool:
