@@ -58,8 +58,10 @@ def plan_store(target: Target) -> PlanStore:
     return PlanStore(target.state.git_dir, target.state.path.stem)
 
 
-def config_digest(target: Target, policy: Policy) -> str:
-    """What else decides a plan: the target's config, its scope, the policy, hfsync's version."""
+def config_digest(target: Target) -> str:
+    """What else decides which paths are in sync: the target's config, its scope, hfsync's
+    version (not the policy: it decides what to do with a path out of sync, never whether it
+    is; the standing paths are planned again under each run's policy)."""
     from hfsync import __version__
 
     parts = [
@@ -67,8 +69,6 @@ def config_digest(target: Target, policy: Policy) -> str:
         __version__,
         target.config.model_dump_json(),
         target.scope.spec.to_json(),
-        policy.on_conflict,
-        str(policy.prune),
         str(target.remote.keeps_modes),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -91,7 +91,7 @@ class Start:
         self.pointer = pointer
 
 
-def starting_point(target: Target, source: Source, policy: Policy, head: str | None) -> Start | str:
+def starting_point(target: Target, source: Source, head: str | None) -> Start | str:
     """The state an incremental plan can start from at `head`, or why there is none."""
     if not enabled():
         return f"{FULL_PLAN} is set"
@@ -99,11 +99,11 @@ def starting_point(target: Target, source: Source, policy: Policy, head: str | N
         return "the source is the working tree"
     state = plan_store(target).load()
     if state is None:
-        return "no plan state from an earlier sync on this checkout"
+        return "no plan state from an earlier sync on this checkout (or it cannot be read)"
     if head is None or head != state.commit:
         return "the remote head is not the commit hfsync wrote last from this checkout"
-    if state.config != config_digest(target, policy):
-        return "the config, scope, policy or hfsync's version changed since"
+    if state.config != config_digest(target):
+        return "the target's config, scope or hfsync's version changed since"
     pointer = target.state.load()
     if pointer is None or pointer.head != head or pointer.base_commit != head:
         return "the base pointer does not name the head"
@@ -267,10 +267,17 @@ def standing_after(
 
 
 def differences(
-    fast: Plan, full: Plan, fast_tree: TreeText, full_tree: TreeText, source: Source
+    fast: Plan, full: Plan | None, fast_tree: TreeText, full_tree: TreeText | None, source: Source
 ) -> list[str]:
-    """How the incremental plan departs from the full plan of the same sync (none: equal)."""
+    """How the incremental plan departs from the full plan of the same sync (none: equal);
+    with no full plan, how the source files it read from git's diff depart from the listing."""
     found = []
+    if isinstance(source.files, CommitFiles):
+        wrong = source.files.known_differences()
+        if wrong:
+            found.append(f"source files read from git's diff differ: {wrong[:5]}")
+    if full is None or full_tree is None:
+        return found
     if fast.to_dict() != full.to_dict():
         found.append(f"plan {_shown(fast.to_dict())} vs {_shown(full.to_dict())}")
     ops = [(op.path, op.local, op.remote, op.base) for op in fast.operations]
@@ -279,10 +286,6 @@ def differences(
         found.append(f"operations' entries {_shown(ops)} vs {_shown(full_ops)}")
     if fast_tree != full_tree:
         found.append("the kept remote tree differs from the remote's")
-    if isinstance(source.files, CommitFiles):
-        wrong = source.files.known_differences()
-        if wrong:
-            found.append(f"source files read from git's diff differ: {wrong[:5]}")
     return found
 
 

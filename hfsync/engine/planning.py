@@ -97,7 +97,7 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     """The snapshot of a sync: incremental when the last sync's state allows, else in full; with
     HFSYNC_VERIFY_PLAN, the incremental one is held to the full one."""
     head = target.remote.head()
-    start = starting_point(target, source, policy, head)
+    start = starting_point(target, source, head)
     made: tuple[Plan, Known] | str = start if isinstance(start, str) else "no remote head"
     if isinstance(start, Start) and head is not None:
         made = incremental_plan(target, source, policy, head, start)
@@ -113,17 +113,22 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         changed,
         start.state.source[:12],
     )
+    if verifying():  # the files read from git's diff first: a wrong one may be read below
+        _verified(differences(plan, None, start.state.tree, None, source))
     fast = _finish(target, source, plan, known, start, head)
     if verifying():
         full = snapshot(target, source, policy, head)
-        found = differences(fast.plan, full.plan, fast.text, full.text, source)
-        if found:
-            raise PlanMismatchError(
-                "the incremental plan differs from the full plan (HFSYNC_VERIFY_PLAN): "
-                + "; ".join(found)
-                + "; nothing was written"
-            )
+        _verified(differences(fast.plan, full.plan, fast.text, full.text, source))
     return fast
+
+
+def _verified(found: list[str]) -> None:
+    if found:
+        raise PlanMismatchError(
+            "the incremental plan differs from the full plan (HFSYNC_VERIFY_PLAN): "
+            + "; ".join(found)
+            + "; nothing was written"
+        )
 
 
 def _finish(
@@ -181,7 +186,7 @@ def keep_plan_state(
     state = PlanState(
         commit,
         source.commit,
-        config_digest(target, plan.policy),
+        config_digest(target),
         record.proof.tree,
         standing,
         tree,
