@@ -1,0 +1,90 @@
+"""The remote tree kept as sorted text (core/tree_text.py) answers as the tree itself would:
+entries, files, folders, a folder's entries, the digest, and patches, for any paths (names with
+spaces, quotes, non-ASCII, '-' and '.' that sort around '/')."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hfsync.core.collisions import collisions
+from hfsync.core.record import tree_digest
+from hfsync.core.scope import Scope, ScopeSpec
+from hfsync.core.snapshot import RemoteFile
+from hfsync.core.tree_text import DigestLines, PathList, TreeText
+
+names = st.sampled_from(["a", "a-b", "a.b", "a0", "b", "é", 'q"t', "s p", "Z", "a/"])
+paths = st.lists(names, min_size=1, max_size=4).map(lambda parts: "/".join(parts).strip("/"))
+entries = st.builds(
+    RemoteFile,
+    st.sampled_from(["1" * 40, "2" * 40, "3" * 64]),
+    st.integers(0, 99),
+    st.sampled_from(["100644", "100755"]),
+)
+ALL = Scope.from_spec(ScopeSpec("all"))
+
+
+def folders(tree: dict[str, RemoteFile]) -> set[str]:
+    return {p[:at] for p in tree for at in range(len(p)) if p[at] == "/"}
+
+
+# A tree never holds a file and a folder of the same name.
+trees = st.dictionaries(paths.filter(bool), entries, max_size=25).filter(
+    lambda tree: not folders(tree) & set(tree)
+)
+
+
+def entries_in(tree: dict[str, RemoteFile], folder: str) -> int:
+    prefix = folder + "/" if folder else ""
+    return len({p[len(prefix) :].split("/")[0] for p in tree if p.startswith(prefix)})
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees, st.lists(paths, max_size=8))
+def test_lookups_answer_as_the_tree(tree: dict[str, RemoteFile], asked: list[str]) -> None:
+    text = TreeText.of(tree, ALL.includes_remote, keeps_modes=True)
+    assert text.lines.digest() == tree_digest(tree, ALL)
+    assert len(text.lines) == len(text.paths) == len(tree)
+    for path in [*asked, *tree]:
+        assert text.entry(path) == tree.get(path)
+        assert text.paths.has_file(path) == (path in tree)
+        under = sum(1 for p in tree if p.startswith(path + "/"))
+        assert text.paths.files_under(path) == under
+    for folder in {"", *folders(tree), *asked}:
+        assert text.paths.entries_in(folder) == entries_in(tree, folder)
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees, trees, st.lists(paths, max_size=6))
+def test_patches_give_the_patched_tree(
+    tree: dict[str, RemoteFile], uploads: dict[str, RemoteFile], deletes: list[str]
+) -> None:
+    gone = {p for p in deletes if p not in uploads}
+    after = {p: e for p, e in tree.items() if p not in gone}
+    after.update(uploads)
+    text = TreeText.of(tree, ALL.includes_remote, keeps_modes=True)
+    modes = {p: e.mode or "100644" for p, e in uploads.items()}
+    patched = text.after(uploads, modes, gone)
+    assert patched == TreeText.of(after, ALL.includes_remote, keeps_modes=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees, st.lists(paths, max_size=6), st.lists(paths, max_size=6))
+def test_collisions_as_with_every_folder_listed(
+    tree: dict[str, RemoteFile], uploads: list[str], deletes: list[str]
+) -> None:
+    deleted = {p for p in deletes if p in tree}
+    staying = {p for p in tree if p not in deleted}
+    expected = set()
+    for path in uploads:
+        under_file = any(path[:at] in staying for at in range(len(path)) if path[at] == "/")
+        if path in folders({p: tree[p] for p in staying}) or under_file:
+            expected.add(path)
+    found = collisions(uploads, deleted, PathList.of(tree))
+    assert set(found) == expected
+
+
+def test_an_empty_tree() -> None:
+    text = DigestLines.of({}, ALL.includes_remote)
+    assert len(text) == 0 and text.get("a") is None
+    assert PathList.of([]).entries_in("") == 0
