@@ -114,12 +114,33 @@ def test_a_changed_scope_makes_the_plan_full(repo: Path, tmp_path: Path) -> None
     assert "upload   docs/notes.md" in out
 
 
-def test_the_working_tree_is_planned_in_full(repo: Path) -> None:
-    write_files(repo, {"app/util.py": "X = 3\n"})
+def test_the_working_tree_is_planned_incrementally_too(repo: Path) -> None:
+    """The working tree, staged by git in a copy of its index (the user's staging untouched)."""
+    write_files(repo, {"app/util.py": "X = 3\n", "app/untracked.py": "U = 1\n"})
+    git(repo, "add", "app/util.py")
+    staged = git(repo, "diff", "--cached", "--name-only")
     done = hfsync(repo, "run", "--worktree", "-v")
     assert done.returncode == 0, done.stderr
-    assert FULL + "the source is the working tree" in done.stderr
-    assert "upload   app/util.py" in done.stdout
+    assert INCREMENTAL in done.stderr
+    assert "upload   app/util.py" in done.stdout and "upload   app/untracked.py" in done.stdout
+    assert git(repo, "diff", "--cached", "--name-only") == staged
+    (repo / "app" / "untracked.py").unlink()
+    write_files(repo, {"app/main.py": "print('saved')\n"})
+    done = hfsync(repo, "run", "--worktree", "-v")
+    assert done.returncode == 0, done.stderr
+    assert INCREMENTAL in done.stderr
+    assert "upload   app/main.py" in done.stdout and "delete   app/untracked.py" in done.stdout
+
+
+def test_a_working_tree_git_may_convert_is_planned_in_full(repo: Path) -> None:
+    write_files(repo, {".gitattributes": "*.py text eol=crlf\n", "app/util.py": "X = 4\n"})
+    done = hfsync(repo, "run", "--worktree", "-v")
+    assert done.returncode == 0, done.stderr
+    assert FULL + "a .gitattributes file (git may convert files)" in done.stderr
+    (repo / ".gitattributes").unlink()
+    git(repo, "update-index", "--assume-unchanged", "app/main.py")
+    done = hfsync(repo, "run", "--worktree", "-v")
+    assert FULL + "git's index has entries git does not check" in done.stderr
 
 
 def test_a_missing_or_corrupt_state_makes_the_plan_full(repo: Path) -> None:

@@ -36,6 +36,7 @@ from hfsync.daemons.pacing import HOUR, Pacer, rate_limit_wait
 from hfsync.daemons.watchplan import ignored_folders, is_ignored, list_subfolders, plan_watches
 from hfsync.engine.pipeline import SyncRequest, Targets, sync_targets
 from hfsync.engine.sync_values import SyncOptions, SyncResult
+from hfsync.local.listed_files import synced_paths
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -315,7 +316,7 @@ class Watcher:
             finally:
                 self.syncing = False
             if outcome.source is not None:
-                self._known[name] = sorted(outcome.source.files)
+                self._known[name] = synced_paths(outcome.source.files, self._known.get(name))
             error = outcome.error
             # A watcher outlives a failed sync (the next one retries) unless it cannot work as
             # configured.

@@ -34,7 +34,7 @@ from hfsync.core.remote_ignore import GITIGNORE
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.core.tree_text import TreeText
 from hfsync.local.commit_diff import changes_between
-from hfsync.local.commit_reader import CommitFiles
+from hfsync.local.listed_files import ListedFiles
 from hfsync.local.plan_state import PlanState, PlanStore
 from hfsync.local.pulled_file import read_pull_record
 from hfsync.local.state import BasePointer
@@ -93,10 +93,8 @@ class Start:
 
 def starting_point(target: Target, source: Source, head: str | None) -> Start | str:
     """The state an incremental plan can start from at `head`, or why there is none."""
-    if not enabled():
-        return f"{FULL_PLAN} is set"
-    if source.commit is None or not isinstance(source.files, CommitFiles):
-        return "the source is the working tree"
+    if not isinstance(source.files, ListedFiles):
+        return "the source's files are already listed"
     state = plan_store(target).load()
     if state is None:
         return "no plan state from an earlier sync on this checkout (or it cannot be read)"
@@ -118,7 +116,7 @@ def starting_point(target: Target, source: Source, head: str | None) -> Start | 
         or record.proof is None
         or record.proof.tree != state.digest
         or record.target != target.config.name
-        or record.source != state.source
+        or record.source != state.label
         or record.scope != target.scope.spec
     ):
         return "the head's record does not match the kept tree"
@@ -156,14 +154,15 @@ class Known:
 
 
 def incremental_plan(
-    target: Target, source: Source, policy: Policy, head: str, start: Start
+    target: Target, source: Source, policy: Policy, head: str, start: Start, now: str
 ) -> tuple[Plan, Known] | str:
-    """The plan of the changed and standing paths, or why it cannot be made so."""
+    """The plan of the changed and standing paths, or why it cannot be made so. `now`: the
+    source's git tree (or commit)."""
     state, scope = start.state, target.scope
     files = source.files
-    if source.commit is None or not isinstance(files, CommitFiles):
-        return "the source is the working tree"
-    changes = changes_between(source.repo_root, state.source, source.commit, scope.includes)
+    if not isinstance(files, ListedFiles):
+        return "the source's files are already listed"
+    changes = changes_between(source.repo_root, state.source, now, scope.includes)
     if isinstance(changes, str):
         return changes
     try:
@@ -229,6 +228,7 @@ def _in_sync(tree: TreeText, known: Known, plan: Plan) -> int:
 
 
 def standing_after(
+    source: Source,
     plan: Plan,
     local: Mapping[str, LocalFile],
     looked_at: set[str],
@@ -251,8 +251,11 @@ def standing_after(
         oid = kept.get(path, entry.oid if entry else None)
         if oid is not None:
             entries[path] = oid
+    sub_local = {p: local[p] for p in paths if p in local}
+    if fill_lfs_sha256(source, sub_local, remote):  # an upload the remote stores as LFS, say
+        sub_local = {p: source.files[file.path] for p, file in sub_local.items()}
     after = make_plan(
-        {p: local[p] for p in paths if p in local},
+        sub_local,
         remote,
         Base(entries, includes),
         includes,
@@ -272,7 +275,7 @@ def differences(
     """How the incremental plan departs from the full plan of the same sync (none: equal);
     with no full plan, how the source files it read from git's diff depart from the listing."""
     found = []
-    if isinstance(source.files, CommitFiles):
+    if isinstance(source.files, ListedFiles):
         wrong = source.files.known_differences()
         if wrong:
             found.append(f"source files read from git's diff differ: {wrong[:5]}")

@@ -5,7 +5,7 @@ sync, for the next one (`keep_plan_state`)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from hfsync.core.plan import Base, Plan, Policy, make_plan
@@ -16,11 +16,13 @@ from hfsync.core.tree_text import TreeText
 from hfsync.engine.base import Recovery, recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.incremental import (
+    FULL_PLAN,
     Known,
     PlanMismatchError,
     Start,
     config_digest,
     differences,
+    enabled,
     fill_lfs_sha256,
     incremental_plan,
     plan_store,
@@ -31,8 +33,10 @@ from hfsync.engine.incremental import (
 from hfsync.engine.patches import settle_brought_in
 from hfsync.engine.pulled import TakenIn, taken_in
 from hfsync.engine.settled import remember_settled, with_settled
-from hfsync.local.commit_reader import CommitFiles
+from hfsync.local.listed_files import ListedFiles
 from hfsync.local.plan_state import PlanState
+from hfsync.local.source import git_dir
+from hfsync.local.worktree_tree import WorktreeTree, worktree_tree
 from hfsync.remotes.target import local_files
 
 if TYPE_CHECKING:
@@ -58,6 +62,7 @@ class Snapshot:
     recovery: Recovery | None = None
     taken_in: TakenIn | None = None
     known: Known | None = None  # the incremental plan's paths (None: planned in full)
+    source_tree: str | None = None  # the source's git commit or tree (None: none usable)
 
 
 def snapshot(target: Target, source: Source, policy: Policy, head: str | None = None) -> Snapshot:
@@ -97,29 +102,49 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     """The snapshot of a sync: incremental when the last sync's state allows, else in full; with
     HFSYNC_VERIFY_PLAN, the incremental one is held to the full one."""
     head = target.remote.head()
-    start = starting_point(target, source, head)
-    made: tuple[Plan, Known] | str = start if isinstance(start, str) else "no remote head"
-    if isinstance(start, Start) and head is not None:
-        made = incremental_plan(target, source, policy, head, start)
+    now: str | WorktreeTree | None = None
+    start: Start | str = f"{FULL_PLAN} is set"
+    made: tuple[Plan, Known] | str = f"{FULL_PLAN} is set"
+    if enabled():
+        now = _source_tree(source)
+        start = starting_point(target, source, head)
+        if isinstance(now, WorktreeTree):
+            made = now.why
+        elif isinstance(start, str):
+            made = start
+        elif head is not None:
+            made = incremental_plan(target, source, policy, head, start, now)
     if isinstance(made, str):
         log.info("%s: planned in full: %s", target.config.name, made)
-        return snapshot(target, source, policy, head)
-    assert isinstance(start, Start) and head is not None and isinstance(made, tuple)  # noqa: S101
+        return replace(snapshot(target, source, policy, head), source_tree=_tree_id(now))
+    assert isinstance(start, Start) and head is not None and isinstance(now, str)  # noqa: S101
     plan, known = made
-    changed = len(known.paths)
     log.info(
         "%s: incremental plan: %d path(s) looked at since source %s",
         target.config.name,
-        changed,
+        len(known.paths),
         start.state.source[:12],
     )
     if verifying():  # the files read from git's diff first: a wrong one may be read below
         _verified(differences(plan, None, start.state.tree, None, source))
-    fast = _finish(target, source, plan, known, start, head)
+    fast = _finish(target, source, plan, known, start, head, now)
     if verifying():
         full = snapshot(target, source, policy, head)
         _verified(differences(fast.plan, full.plan, fast.text, full.text, source))
     return fast
+
+
+def _source_tree(source: Source) -> str | WorktreeTree:
+    """The source as a git commit or tree id; for the working tree, staged by git before any
+    file is listed (a file saved after it is seen as changed by the next sync's diff)."""
+    if source.commit is not None:
+        return source.commit
+    found = worktree_tree(source.repo_root, git_dir(source.repo_root))
+    return found.tree if found.tree is not None else found
+
+
+def _tree_id(now: str | WorktreeTree | None) -> str | None:
+    return now if isinstance(now, str) else None
 
 
 def _verified(found: list[str]) -> None:
@@ -132,7 +157,7 @@ def _verified(found: list[str]) -> None:
 
 
 def _finish(
-    target: Target, source: Source, plan: Plan, known: Known, start: Start, head: str
+    target: Target, source: Source, plan: Plan, known: Known, start: Start, head: str, now: str
 ) -> Snapshot:
     """The incremental plan, with the steps the full plan takes after `make_plan`."""
     base = known.base()
@@ -153,6 +178,7 @@ def _finish(
         recovery,
         TakenIn(entries={}),
         known,
+        now,
     )
 
 
@@ -166,11 +192,11 @@ def keep_plan_state(
     """Keep what the next sync's incremental plan starts from. `written`: the commit hfsync
     just made by `plan` (its id, remote tree and record); None: nothing was written, and the
     head is kept when it is hfsync's own last commit. Kept only where the plan was made from a
-    commit with no symlink in scope, so that a later incremental plan and the full plan agree;
-    otherwise the state is dropped (the next sync plans in full)."""
+    source git can give as a tree, with no symlink in scope, so that a later incremental plan and
+    the full plan agree; otherwise the state is dropped (the next sync plans in full)."""
     store = plan_store(target)
     files = source.files
-    if source.commit is None or not isinstance(files, CommitFiles):
+    if snap.source_tree is None or not isinstance(files, ListedFiles):
         return store.forget()
     if snap.known is None and (not files.listed or files.has_links):
         return store.forget()
@@ -182,10 +208,11 @@ def keep_plan_state(
     if record.proof is None or record.scope != target.scope.spec:
         return store.forget()
     looked_at = snap.known.paths if snap.known is not None else set()
-    standing = standing_after(plan, snap.local, looked_at, tree, record.kept, target)
+    standing = standing_after(source, plan, snap.local, looked_at, tree, record.kept, target)
     state = PlanState(
         commit,
-        source.commit,
+        snap.source_tree,
+        source.label,
         config_digest(target),
         record.proof.tree,
         standing,

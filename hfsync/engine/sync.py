@@ -28,7 +28,7 @@ from hfsync.engine.backup import ensure_backup, prune_backups
 from hfsync.engine.direction import refuse_going_back
 from hfsync.engine.hot_reload import hot_reload_decision
 from hfsync.engine.interrupted import SyncInterrupted, Written
-from hfsync.engine.planning import Snapshot, keep_plan_state, plan_snapshot, snapshot
+from hfsync.engine.planning import Snapshot, keep_plan_state, plan_snapshot
 from hfsync.engine.sync_values import SyncOptions, SyncResult
 from hfsync.local.source import Source
 from hfsync.local.state import BasePointer, run_lock
@@ -95,7 +95,7 @@ def _write(
                     validate(target, source, snap.plan, snap.text.paths)
                     written.planned, written.planned_head = True, None  # creating: check after
                     written.created = target.remote.create_missing()
-                    snap = snapshot(target, source, policy)
+                    snap = plan_snapshot(target, source, policy)
             plan = snap.plan
             if attempt > 1:  # said with the plan printed again, so that it is not a mystery
                 plan = plan.with_note(f"the remote moved while hfsync was writing: {REPLANNED}")

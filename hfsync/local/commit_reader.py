@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,78 +16,6 @@ from hfsync.local.unreadable import check_name
 
 if TYPE_CHECKING:
     from git.cmd import Git
-
-
-class CommitFiles(MutableMapping[str, LocalFile]):
-    """The files in scope of one commit, listed only when needed.
-
-    A sync that knows what changed since a commit it synced before (the incremental plan) gives
-    the entries it needs (`know`); any other question (a path it was not given, iterating, the
-    count) lists the whole commit once, as `read_commit` does, and from then on that listing
-    answers: a caller that needs more than the plan's paths still sees every file.
-    """
-
-    def __init__(self, load: Callable[[], tuple[dict[str, LocalFile], bool]]) -> None:
-        self._load = load
-        self._known: dict[str, LocalFile | None] = {}
-        self._all: dict[str, LocalFile] | None = None
-        self._links = False
-
-    def know(self, entries: Mapping[str, LocalFile | None]) -> None:
-        """Entries found without listing the commit (None: no such file in scope)."""
-        self._known.update(entries)
-
-    @property
-    def listed(self) -> bool:
-        return self._all is not None
-
-    def every(self) -> dict[str, LocalFile]:
-        """Every file in scope (the commit is listed once)."""
-        if self._all is None:
-            self._all, self._links = self._load()
-            for path, local in self._known.items():  # sha256 filled in meanwhile
-                if local is not None and self._all.get(path) == replace(local, sha256=None):
-                    self._all[path] = local
-        return self._all
-
-    def known_differences(self) -> list[str]:
-        """Paths whose entry given by `know` differs from the listing (lists the commit)."""
-        every = self.every()
-        return sorted(
-            path
-            for path, local in self._known.items()
-            if (every.get(path) and replace(every[path], sha256=None))
-            != (local and replace(local, sha256=None))
-        )
-
-    @property
-    def has_links(self) -> bool:
-        """Whether a symlink is in scope (lists the commit)."""
-        self.every()
-        return self._links
-
-    def __getitem__(self, path: str) -> LocalFile:
-        if self._all is None and path in self._known:
-            local = self._known[path]
-            if local is None:
-                raise KeyError(path)
-            return local
-        return self.every()[path]
-
-    def __setitem__(self, path: str, local: LocalFile) -> None:
-        if self._all is None:
-            self._known[path] = local
-        else:
-            self._all[path] = local
-
-    def __delitem__(self, path: str) -> None:
-        raise TypeError("a commit's files do not change")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.every())
-
-    def __len__(self) -> int:
-        return len(self.every())
 
 
 def read_commit(

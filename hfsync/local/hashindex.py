@@ -114,14 +114,15 @@ class HashIndex:
         self._changed.add(path)
         return new, True
 
-    def save(self, keep: Collection[str]) -> None:
-        """Write the index back, dropping entries for paths not in `keep` (the existing paths).
+    def save(self, keep: Collection[str] | None) -> None:
+        """Write the index back, dropping entries for paths not in `keep` (the existing paths;
+        None: keep every entry).
 
         Merges with what another hfsync process may have saved meanwhile, under a short file
         lock. Failing to save (read-only git directory, lock held too long) only costs time, so
         it is logged, not raised.
         """
-        if not self._changed and all(path in keep for path in self._entries):
+        if not self._changed and (keep is None or all(path in keep for path in self._entries)):
             return
         try:
             self._directory.mkdir(parents=True, exist_ok=True)
@@ -130,7 +131,9 @@ class HashIndex:
                 # The other process's entries are newer than ours, except those we just hashed.
                 merged = {**self._entries, **on_disk}
                 merged.update((path, self._entries[path]) for path in self._changed)
-                self._entries = {path: merged[path] for path in sorted(merged) if path in keep}
+                self._entries = {
+                    path: merged[path] for path in sorted(merged) if keep is None or path in keep
+                }
                 _write_entries(self._directory / INDEX_NAME, self._entries)
         except filelock.Timeout as err:  # another process held the index's lock too long
             logger.warning("hash index not saved in %s: %s", self._directory, err)

@@ -30,7 +30,8 @@ class PlanState:
     """The last sync of a target, as the incremental plan starts from it."""
 
     commit: str  # the remote head hfsync wrote, with its record's proof
-    source: str  # the source commit that sync was made from
+    source: str  # the source's git commit or tree that sync was made from
+    label: str  # the source as its record names it (a commit, or "worktree")
     config: str  # digest of everything else the plan depends on (see engine/incremental.py)
     digest: str  # the proof digest of `lines` (the record of `commit` carries it)
     # remote path -> its source file (None: none), for the paths every incremental plan looks at
@@ -65,6 +66,7 @@ class PlanStore:
             return PlanState(
                 _str(data["commit"]),
                 _str(data["source"]),
+                _str(data["label"]),
                 _str(data["config"]),
                 _str(data["digest"]),
                 {_str(p): _local(p, v) for p, v in data["standing"].items()},
@@ -90,6 +92,7 @@ class PlanStore:
             "version": VERSION,
             "commit": state.commit,
             "source": state.source,
+            "label": state.label,
             "config": state.config,
             "digest": state.digest,
             "standing": {p: _plain(local) for p, local in state.standing.items()},

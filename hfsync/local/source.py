@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import LocalFile
 from hfsync.local.commit_reader import (
-    CommitFiles,
     cat_blobs,
     commit_tree,
     read_commit,
     resolve_commit,
 )
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
+from hfsync.local.listed_files import ListedFiles
 from hfsync.local.unreadable import unreadable_file_error
-from hfsync.local.worktree import read_worktree, worktree_listing
+from hfsync.local.worktree import Worktree, read_worktree, worktree_listing
 
 if TYPE_CHECKING:
     from git.cmd import Git
@@ -98,19 +98,17 @@ def read_source(
     if rev is not None:
         commit = resolve_commit(git, repo_root, rev)
         return Source(
-            repo_root, commit, CommitFiles(lambda: read_commit(repo_root, git, commit, include))
+            repo_root, commit, ListedFiles(lambda: read_commit(repo_root, git, commit, include))
         )
-    found = read_worktree(repo_root, git_dir(repo_root), git, include, meter)
-    source = Source(
-        repo_root,
-        None,
-        found.files,
-        index=found.hash_index,
-        link_files=found.link_files,
-        existing=found.existing,
-        fingerprintable=found.fingerprintable,
-    )
-    source.files_read = found.files_read
+    directory = git_dir(repo_root)
+    source = Source(repo_root, None, {}, index=None, git_dir=directory)
+
+    def listing() -> tuple[dict[str, LocalFile], bool]:
+        found = read_worktree(repo_root, directory, git, include, meter)
+        source.took(found)
+        return found.files, bool(found.link_files)
+
+    source.files = ListedFiles(listing)
     return source
 
 
@@ -130,25 +128,50 @@ class Source:
         *,
         index: HashIndex | None = None,
         link_files: dict[str, Path] | None = None,
-        existing: frozenset[str] = frozenset(),
+        existing: frozenset[str] | None = None,
         fingerprintable: bool = False,
+        git_dir: Path | None = None,
     ) -> None:
         self.repo_root = repo_root
         self.commit = commit
         self.files = files
-        self.files_read = 0
-        self._index = index  # None for a commit
+        self._files_read = 0
+        self._git_dir = git_dir  # where the hash index lives (the working tree)
+        self._index = index  # a working tree's hash index, once loaded
         # symlink path -> the in-repository file it names; plain strings, as `_disk_path` gives
         # (pathlib would cost more than reading a small file)
         self._link_files = {path: str(file) for path, file in (link_files or {}).items()}
-        self._existing = existing  # every path of the working tree, for pruning the index
-        # A working tree whose files in scope `memo/fingerprint.py` vouches for: no symlink,
-        # no file git converts, no entry git does not check (assume-unchanged, skip-worktree,
-        # conflicted, not a regular file).
-        self.fingerprintable = fingerprintable
+        # every path of the working tree, for pruning the index (None: not listed, keep all)
+        self._existing = existing
+        self._fingerprintable = fingerprintable
         self._root = str(repo_root)
         self._kept: dict[str, bytes] = {}  # path -> its checked bytes, read once more
         self._kept_size = 0
+
+    def took(self, found: Worktree) -> None:
+        """The working tree as `read_worktree` found it (when its listing was needed)."""
+        self._index = found.hash_index
+        self._link_files = {path: str(file) for path, file in found.link_files.items()}
+        self._existing = found.existing
+        self._fingerprintable = found.fingerprintable
+        self._files_read += found.files_read
+
+    @property
+    def files_read(self) -> int:
+        """How many files or blobs this Source read the content of (lists the source if it was
+        not: hashing the working tree's new files is reading them)."""
+        if isinstance(self.files, ListedFiles):
+            self.files.every()
+        return self._files_read
+
+    @property
+    def fingerprintable(self) -> bool:
+        """A working tree whose files in scope `memo/fingerprint.py` vouches for: no symlink, no
+        file git converts, no entry git does not check (assume-unchanged, skip-worktree,
+        conflicted, not a regular file). Lists the working tree if it was not."""
+        if self.commit is None and isinstance(self.files, ListedFiles):
+            self.files.every()
+        return self._fingerprintable
 
     @property
     def label(self) -> str:
@@ -161,8 +184,8 @@ class Source:
         kept = self._take_kept(path)
         if kept is not None:
             return kept
-        self.files_read += 1
-        if self._index is None:
+        self._files_read += 1
+        if self.commit is not None:
             return _git(self.repo_root).cat_file(
                 "blob", local.sha1, stdout_as_string=False, strip_newline_in_stdout=False
             )
@@ -179,7 +202,7 @@ class Source:
 
         `keep`: the bytes of small files (KEEP_FILE_BYTES, up to KEEP_BYTES in all) are kept
         for the next read of the same path, which takes them instead of reading again."""
-        if self._index is not None:
+        if self.commit is None:
             for path in paths:
                 data = self.read_bytes(path)
                 if keep:
@@ -195,7 +218,7 @@ class Source:
         for path in wanted:
             earlier = kept[path]
             if earlier is None:
-                self.files_read += 1
+                self._files_read += 1
             blob = blobs[self.files[path].sha1] if earlier is None else earlier
             if keep:
                 self._keep(path, blob)
@@ -216,7 +239,7 @@ class Source:
 
     def fill_sha256(self, paths: Iterable[str]) -> None:
         """Compute the SHA-256 of these paths' bytes and store it in their LocalFile."""
-        index = self._index
+        index = self._hash_index()
         by_blob: dict[str, str] = {}  # a commit's identical blobs are hashed once
         sha256: str | None
         for path in paths:
@@ -233,13 +256,21 @@ class Source:
                     hashes, was_read = index.hash_file(path, disk, os.stat(disk), sha256=True)
                 except FileNotFoundError:
                     raise _changed_error(path) from None
-                self.files_read += was_read
+                self._files_read += was_read
                 if hashes.sha1 != local.sha1:
                     raise _changed_error(path)
                 sha256 = hashes.sha256
             self.files[path] = replace(local, sha256=sha256)
         if index is not None:
             index.save(self._existing)
+
+    def _hash_index(self) -> HashIndex | None:
+        """A working tree's hash index (loaded when first needed); None for a commit."""
+        if self.commit is None and self._index is None:
+            if self._git_dir is None:
+                raise ValueError("a working tree source needs its git directory")
+            self._index = HashIndex.load(self._git_dir)
+        return self._index
 
     def write_blobs(self, paths: Iterable[str]) -> None:
         """Make sure the git blob of each path's bytes is in the repository's object database.
@@ -248,7 +279,7 @@ class Source:
         `git hash-object -w --no-filters`, given as arguments rather than `--stdin-paths` so that
         a name holding a newline still works.
         """
-        if self._index is None:
+        if self.commit is not None:
             return
         git = _git(self.repo_root)
         pending = list(paths)
@@ -263,7 +294,7 @@ class Source:
     def check_readable(self, paths: Iterable[str]) -> None:
         """Refuse, before anything is written, a working tree file to upload that cannot be read
         (its blob id may come from git's index without hfsync reading it)."""
-        if self._index is None:
+        if self.commit is not None:
             return
         for path in paths:
             if not os.access(self._disk_path(path), os.R_OK):
@@ -274,7 +305,7 @@ class Source:
         """The file on disk holding `path`'s bytes (to stream a big upload); None for a commit."""
         if path not in self.files:
             raise KeyError(path)
-        return None if self._index is None else Path(self._disk_path(path))
+        return None if self.commit is not None else Path(self._disk_path(path))
 
     def _disk_path(self, path: str) -> str:
         return self._link_files.get(path) or f"{self._root}/{path}"
@@ -285,7 +316,7 @@ class Source:
         while chunk := process.stdout.read(CHUNK_SIZE):
             digest.update(chunk)
         process.wait()
-        self.files_read += 1
+        self._files_read += 1
         return digest.hexdigest()
 
 
