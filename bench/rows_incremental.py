@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.measure import Sample, phase, run, summary
 from bench.repos import build_repo, small_paths
 from bench.rows_git import watch_latency
-from bench.rows_hub import TOKEN, test_hub
+from bench.rows_hub import TOKEN, hub_config, space_readme, test_hub
 from bench.table import Row
 
 HFSYNC = [sys.executable, "-m", "hfsync"]
@@ -37,15 +37,6 @@ url = "../target.git"
 create = true
 paths = ["app/**"]
 """
-# A Space the sync creates starts with its configuration (README.md's front matter), whose
-# app_file is a synced file.
-HUB_CONFIG = """[[targets]]
-name = "bench"
-repo = "{repo_id}"
-create = true
-paths = ["app/**", "README.md"]
-"""
-README = "---\nsdk: gradio\napp_file: {app}\n---\n"
 FULL_PLAN = {"HFSYNC_FULL_PLAN": "1"}
 CPU_GOAL = 1.5  # G1: CPU at the large size / at the small size
 RSS_GOAL_MB = 80.0  # G5
@@ -161,9 +152,8 @@ def hub_env(root: Path, env: dict[str, str]) -> dict[str, str]:
 
 def hub_repo(root: Path, count: int, repo_id: str) -> Path:
     repo = root / "repo"
-    config = HUB_CONFIG.format(repo_id=repo_id)
-    readme = README.format(app=small_paths(count)[0])
-    build_repo(repo, count, big=False, extra={"hfsync.toml": config, "README.md": readme})
+    extra = {"hfsync.toml": hub_config(repo_id), "README.md": space_readme(count)}
+    build_repo(repo, count, big=False, extra=extra)
     return repo
 
 
