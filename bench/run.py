@@ -4,7 +4,7 @@ Repositories are generated deterministically (bench/repos.py) in a work folder, 
 comparison run side by side in the same run as separate processes, each several times (median,
 min, max). The table is printed as Markdown and all figures are written as JSON.
 
-    python -m bench                       # default sizes, about 5-6 minutes on 2 cores
+    python -m bench                       # default sizes, about 12 minutes on 2 cores
     python -m bench --quick               # small sizes, a smoke test of the runner
     python -m bench --sizes 1000 10000 --table-size 10000 --hub-size 10000 --runs 3
     python -m bench --only incremental    # only issue 23's rows (bench/rows_incremental.py)
