@@ -34,8 +34,12 @@ def build_repo(repo: Path, count: int, size: int, target: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(generator.randbytes(size))
     (repo / "hfsync.toml").write_text(
-        f'[[targets]]\nname = "space"\nrepo = "{target}"\ncreate = true\npaths = ["weights/**"]\n'
+        f'[[targets]]\nname = "space"\nrepo = "{target}"\ncreate = true\n'
+        'paths = ["weights/**", "README.md", "index.html"]\n'
     )
+    # A Space's configuration (hfsync checks that a Space it syncs has one) and its page.
+    (repo / "README.md").write_text("---\nsdk: static\n---\n")
+    (repo / "index.html").write_text("<p>bench</p>\n")
     # Random bytes do not compress: storing them as they are makes `git add` ~4x quicker.
     git(repo, "-c", "core.compression=0", "add", "-A")
     git(repo, "commit", "-q", "-m", "weights")

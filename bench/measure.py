@@ -16,12 +16,14 @@ from pathlib import Path
 class Sample:
     seconds: float
     rss_mb: float  # peak resident memory of the process itself (not its children)
+    cpu: float = 0.0  # user + sys seconds of the process and the children it waited for
 
 
 def run(
     cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, check: bool = True
 ) -> Sample:
-    """Run `cmd` to its end through `bench.child`; its wall time and peak RSS (output dropped)."""
+    """Run `cmd` to its end through `bench.child`; its wall time, peak RSS and CPU time (output
+    dropped)."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.child", *cmd],
         cwd=cwd,
@@ -35,7 +37,7 @@ def run(
     if report is None or (check and report[3] != "0"):
         shown = "\n".join(lines[-20:])
         raise RuntimeError(f"{' '.join(cmd)} failed: {shown}")
-    return Sample(float(report[1]), int(report[2]) / 1024)
+    return Sample(float(report[1]), int(report[2]) / 1024, float(report[4]))
 
 
 def timed(action: Callable[[], object]) -> float:

@@ -23,7 +23,16 @@ TOKEN = "hf_bench_write"
 
 
 def hub_config(repo_id: str) -> str:
-    return f'[[targets]]\nname = "bench"\nrepo = "{repo_id}"\ncreate = true\npaths = ["app/**"]\n'
+    return (
+        f'[[targets]]\nname = "bench"\nrepo = "{repo_id}"\ncreate = true\n'
+        'paths = ["app/**", "README.md"]\n'
+    )
+
+
+def space_readme(count: int) -> str:
+    """A Space's configuration (hfsync checks that a Space it syncs has one), its app_file a
+    synced file. The upload_folder side uploads `app/` only: one 50-byte file less."""
+    return f"---\nsdk: gradio\napp_file: {small_paths(count)[0]}\n---\n"
 
 
 @contextmanager
@@ -72,7 +81,8 @@ def rows(work: Path, count: int, runs: int, first_runs: int, env: dict[str, str]
     root = work / f"hub-{count}"
     repo = root / "repo"
     with phase(f"hub {count:,} files: build the repository"):
-        build_repo(repo, count, extra={"hfsync.toml": hub_config("user/first-0")})
+        extra = {"hfsync.toml": hub_config("user/first-0"), "README.md": space_readme(count)}
+        build_repo(repo, count, extra=extra)
     env = env | {
         "HF_TOKEN": TOKEN,
         "HF_HOME": str(root / "hf-home"),

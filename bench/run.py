@@ -4,9 +4,11 @@ Repositories are generated deterministically (bench/repos.py) in a work folder, 
 comparison run side by side in the same run as separate processes, each several times (median,
 min, max). The table is printed as Markdown and all figures are written as JSON.
 
-    python -m bench                       # default sizes, about 5-6 minutes on 2 cores
+    python -m bench                       # default sizes, about 12 minutes on 2 cores
     python -m bench --quick               # small sizes, a smoke test of the runner
     python -m bench --sizes 1000 10000 --table-size 10000 --hub-size 10000 --runs 3
+    python -m bench --only incremental    # only issue 23's rows (bench/rows_incremental.py)
+    python -m bench --only incremental --quick
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import rows_git, rows_hot_reload, rows_hub
+from bench import rows_git, rows_hot_reload, rows_hub, rows_incremental
 from bench.measure import phase
 from bench.table import Row, markdown
 
@@ -60,9 +62,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--first-runs", type=int, default=2)
     parser.add_argument(
+        "--incremental-sizes",
+        type=int,
+        nargs=2,
+        default=[2000, 100_000],
+        metavar=("SMALL", "LARGE"),
+        help="file counts of the one-changed-file CPU rows, compared (G1, G5)",
+    )
+    parser.add_argument(
+        "--incremental-size",
+        type=int,
+        default=50_000,
+        help="file count of the minimal-client, no-change-floor and watch rows (G2-G4)",
+    )
+    parser.add_argument(
+        "--watch-edits", type=int, default=20, help="saves measured by the watch row"
+    )
+    parser.add_argument(
+        "--no-incremental", action="store_true", help="skip the incremental rows (issue 23)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["incremental"],
+        help="run only these rows (incremental: bench/rows_incremental.py)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
-        help="1,000 and 5,000 files, 3 runs: checks the runner in a minute",
+        help="1,000 and 5,000 files, 3 runs, 5 saves: checks the runner in a few minutes",
     )
     parser.add_argument("--work", type=Path, help="work folder (default: a temp folder, removed)")
     parser.add_argument(
@@ -75,6 +102,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sizes, args.table_size, args.hub_size = [1000, 5000], 5000, 5000
         args.runs, args.hub_runs, args.first_runs = 3, 2, 1
+        args.incremental_sizes, args.incremental_size, args.watch_edits = [1000, 5000], 5000, 5
+    if args.only and args.no_incremental:
+        parser.error("--only incremental and --no-incremental exclude each other: give one")
     return args
 
 
@@ -109,15 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         print(f"bench: work folder {work}", file=sys.stderr)
-        with phase("git rows"):
-            rows += rows_git.rows(work, args.sizes, args.table_size, args.runs, env)
-        if args.hub_size:
-            with phase("Hub rows"):
-                rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
-            with phase("hot reload row"):
-                rows.append(rows_hot_reload.row(work, env))
-        with phase("Xet rows"):
-            rows += xet_rows(work, env)
+        if args.only is None:
+            rows += other_rows(work, args, env)
+        if not args.no_incremental:
+            with phase("incremental rows"):
+                rows += rows_incremental.rows(
+                    work,
+                    args.incremental_sizes,
+                    args.incremental_size,
+                    args.runs,
+                    args.watch_edits,
+                    env,
+                )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -126,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     print(
         f"\nMachine: {about['cpu']}, {about['cores']} cores, Python {about['python']}, "
-        f"{about['git']}; load {about['load_at_start']:.1f} at start. Command: `{command.strip()}`"
+        f"{about['git']}; load {about['load_at_start']:.1f} at start, "
+        f"{about['load_at_end']:.1f} at end. Command: `{command.strip()}`"
         f"; whole bench {elapsed:.0f} s.\n"
     )
     print(markdown(rows))
@@ -143,6 +177,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nresults written to {args.json}", file=sys.stderr)
     return 0
+
+
+def other_rows(work: Path, args: argparse.Namespace, env: dict[str, str]) -> list[Row]:
+    rows: list[Row] = []
+    with phase("git rows"):
+        rows += rows_git.rows(work, args.sizes, args.table_size, args.runs, env)
+    if args.hub_size:
+        with phase("Hub rows"):
+            rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
+        with phase("hot reload row"):
+            rows.append(rows_hot_reload.row(work, env))
+    with phase("Xet rows"):
+        rows += xet_rows(work, env)
+    return rows
 
 
 def xet_rows(work: Path, env: dict[str, str]) -> list[Row]:

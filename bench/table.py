@@ -16,21 +16,23 @@ class Row:
     goal: str = ""
     met: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    unit: str = "s"  # of the hfsync and comparison figures (seconds, or MB for a memory row)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _seconds(stats: dict[str, float] | None) -> str:
+def _figures(stats: dict[str, float] | None, unit: str) -> str:
     if stats is None:
         return ""
-    return f"{stats['median']:.3f} s [{stats['min']:.3f}-{stats['max']:.3f}]"
+    low, high = (f"{stats[key]:.{3 if unit == 's' else 1}f}" for key in ("min", "max"))
+    return f"{stats['median']:.{3 if unit == 's' else 1}f} {unit} [{low}-{high}]"
 
 
 def _ratio(row: Row) -> str:
     if row.ratio is None:
         return ""
-    if row.ratio < 1:
+    if row.ratio < 1 and row.unit == "s":
         return f"{1 / row.ratio:.1f}x faster"
     return f"{row.ratio:.2f}x"
 
@@ -38,7 +40,10 @@ def _ratio(row: Row) -> str:
 def _extra(row: Row) -> str:
     shown = []
     for key, value in row.extra.items():
-        shown.append(f"{key}={value:.1f}" if isinstance(value, float) else f"{key}={value}")
+        if isinstance(value, float):  # seconds below 10 to the millisecond
+            shown.append(f"{key}={value:.{1 if abs(value) >= 10 else 3}f}")
+        else:
+            shown.append(f"{key}={value}")
     return ", ".join(shown)
 
 
@@ -51,7 +56,8 @@ def markdown(rows: list[Row]) -> str:
     for row in rows:
         met = "" if row.met is None else ("yes" if row.met else "**no**")
         lines.append(
-            f"| {row.name} | {_seconds(row.hfsync)} | {row.comparison} | {_seconds(row.compared)}"
+            f"| {row.name} | {_figures(row.hfsync, row.unit)} | {row.comparison}"
+            f" | {_figures(row.compared, row.unit)}"
             f" | {_ratio(row)} | {row.goal} | {met} | {_extra(row)} |"
         )
     return "\n".join(lines)
