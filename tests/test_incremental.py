@@ -201,3 +201,16 @@ def test_a_difference_from_the_full_plan_is_a_loud_error(repo: Path, tmp_path: P
     assert "the incremental plan differs from the full plan (HFSYNC_VERIFY_PLAN)" in out
     assert "nothing was written" in out
     assert git(remote, "rev-parse", "main") == head
+
+
+def test_a_working_tree_sync_then_its_commit_plans_incrementally(repo: Path) -> None:
+    """The head records the working tree as its source; the commit of the same files finds
+    nothing to do, and the state kept then serves the next commit."""
+    write_files(repo, {"app/util.py": "X = 7\n"})
+    assert hfsync(repo, "run", "--worktree").returncode == 0
+    commit_all(repo, "the same files, committed")
+    assert "nothing to do" in run_v(repo) or "0 to upload" in run_v(repo)
+    write_files(repo, {"app/util.py": "X = 8\n"})
+    commit_all(repo, "edit")
+    out = run_v(repo)
+    assert INCREMENTAL in out and "upload   app/util.py" in out

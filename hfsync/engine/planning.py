@@ -212,7 +212,7 @@ def keep_plan_state(
     state = PlanState(
         commit,
         snap.source_tree,
-        source.label,
+        record.source,
         config_digest(target),
         record.proof.tree,
         standing,
