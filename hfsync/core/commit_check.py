@@ -40,6 +40,7 @@ def unplanned_changes(
     stores what was sent, and a file saved again after the plan is sent as it is then); it must
     still be written. Paths the plan did not list are held to the parent exactly either way."""
     problems = []
+    deleted = set(deletes)  # looked up once per path: a tuple would cost paths x deletions
     for path in sorted(before.keys() | after.keys() | uploads.keys()):
         old, new = before.get(path), after.get(path)
         if path in uploads:
@@ -47,7 +48,7 @@ def unplanned_changes(
                 problems.append(f"'{path}' was not written")
             elif not content_may_be_newer and not _holds(new, uploads[path]):
                 problems.append(f"'{path}' does not hold the planned content or mode")
-        elif path in deletes:
+        elif path in deleted:
             if new is not None:
                 problems.append(f"'{path}' was not deleted")
         elif new != old:

@@ -315,7 +315,8 @@ class HubRemote:
         entries known from what was sent, the others read back with paths-info. Should that
         fail, the commit's tree is listed (the commit has landed: a failure costs time only)."""
         touched = [*deletes, *(operation.path_in_repo for operation, _ in additions)]
-        after = {path: entry for path, entry in before.items() if path not in deletes}
+        deleted = set(deletes)
+        after = {path: entry for path, entry in before.items() if path not in deleted}
         written, unknown = written_entries(additions)
         after.update(written)
         if unknown:
