@@ -2,7 +2,10 @@
 operations, nothing more, nothing less, and never be the same tree.
 
 Each remote runs it on the commit it built: the git remote before pushing (a failed check writes
-nothing), the Hub after the commit (the Hub builds the tree), against a fresh listing.
+nothing), the Hub after the commit (the Hub builds the tree). The check reads only what changed:
+the entries, before and after, of every path the remote saw change (git's diff of the two trees)
+or the plan names; a path it is not given is one that did not change. A commit then costs what it
+changes, not what the repository holds.
 """
 
 from __future__ import annotations
@@ -29,10 +32,15 @@ def unplanned_changes(
 ) -> list[str]:
     """How `after` (the commit's tree) departs from `before` (its parent's) plus the plan.
 
+    `before` and `after` hold the entries of the paths that changed and of the paths the plan
+    names (at least), a path absent from one having no file there; they may be whole trees. A
+    path neither holds is taken as unchanged.
+
     `content_may_be_newer`: a planned upload may hold newer bytes than the plan saw (the Hub
     stores what was sent, and a file saved again after the plan is sent as it is then); it must
     still be written. Paths the plan did not list are held to the parent exactly either way."""
     problems = []
+    deleted = set(deletes)  # looked up once per path: a tuple would cost paths x deletions
     for path in sorted(before.keys() | after.keys() | uploads.keys()):
         old, new = before.get(path), after.get(path)
         if path in uploads:
@@ -40,7 +48,7 @@ def unplanned_changes(
                 problems.append(f"'{path}' was not written")
             elif not content_may_be_newer and not _holds(new, uploads[path]):
                 problems.append(f"'{path}' does not hold the planned content or mode")
-        elif path in deletes:
+        elif path in deleted:
             if new is not None:
                 problems.append(f"'{path}' was not deleted")
         elif new != old:

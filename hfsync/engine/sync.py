@@ -130,6 +130,12 @@ def _write(
                 uploads=tuple((op.path, op.local) for op in plan.uploads if op.local is not None),
                 deletes=tuple(op.path for op in plan.deletes),
                 hot_reload=hot is not None and hot.hot,
+                # The entries at the head the plan was made on, of the paths it writes.
+                before={
+                    op.path: op.remote
+                    for op in (*plan.uploads, *plan.deletes)
+                    if op.remote is not None
+                },
             )
             after = _tree_after(
                 target, snap, change, target.remote.prepare(change, source, options.meter)

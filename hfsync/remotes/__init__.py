@@ -7,8 +7,8 @@ Implementations: `GitRemote` (any git URL or local bare repository) and `HubRemo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from hfsync.core.snapshot import LocalFile, RemoteFile
@@ -32,11 +32,14 @@ class RemoteCommit:
 class Change:
     """The content of one commit: files to write (remote path, source file) and paths to delete;
     `hot_reload`: a running Gradio Space patches it in place instead of rebuilding (the Hub's
-    `_hot_reload`; other remotes ignore it)."""
+    `_hot_reload`; other remotes ignore it); `before`: the remote's entries at the parent for
+    the paths this change uploads or deletes (a path absent there has none), so that a remote
+    checks and caches the commit from them, never from the parent's whole tree."""
 
     uploads: tuple[tuple[str, LocalFile], ...]
     deletes: tuple[str, ...]
     hot_reload: bool = False
+    before: Mapping[str, RemoteFile] = field(default_factory=dict, hash=False)
 
 
 class Remote(Protocol):

@@ -2,8 +2,9 @@
 
 The target branch is fetched into the source repository under `refs/hfsync/<target>/`, so the
 source's blobs and the remote's trees share one object database: a commit is built with git's
-plumbing (a temporary index, `write-tree`, `commit-tree`) from blob ids, reading no file twice, and
-pushed with a lease on the head the plan was made on.
+plumbing (a temporary index, `write-tree`, `commit-tree`) from blob ids, reading no file twice,
+checked against the plan on git's diff of the two trees (`git_diff.py`), and pushed with a lease
+on the head the plan was made on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hfsync.core.redact import redact
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, MODE_LINK, RemoteFile
 from hfsync.local.gitcmd import listed_ref
 from hfsync.remotes import Change, RemoteCommit
+from hfsync.remotes.git_diff import changed_entries
 from hfsync.remotes.git_process import GitProcess
 from hfsync.remotes.git_write import commit_tree, push, write_blob, write_tree
 
@@ -193,10 +195,13 @@ class GitRemote:
         lines = [f"{local.mode} {local.sha1}\t{path}" for path, local in change.uploads]
         lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
         tree = write_tree(self._process, parent, lines)
+        # Held to the plan on what changed (git's diff of the two trees), not on two listings.
+        planned = [path for path, _ in change.uploads] + list(change.deletes)
+        before, after = changed_entries(self._process, parent, tree, planned)
         check_commit(
             self.description,
-            self.tree(parent) if parent is not None else {},
-            self.tree(tree),
+            before,
+            after,
             dict(change.uploads),
             change.deletes,
             "nothing was written",

@@ -3,7 +3,8 @@
 Same contract as the git remote: a commit is one `create_commit` pinned to the head the plan was
 made on (`parent_commit`: the Hub answers 412 when the branch moved; `hub_commit.py`), backups
 are branches, and a rollback copies LFS files server-side instead of uploading them again. Trees
-are cached on disk by commit id (`hub_trees.py`): a run whose remote has not moved lists nothing.
+are cached on disk by commit id (`hub_tree_cache.py`): a run whose remote has not moved lists
+nothing, and a commit hfsync wrote is cached as a patch on its parent (it costs what it changes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from hfsync.remotes.hub_history import commit_info, iter_commits
 from hfsync.remotes.hub_limits import CommitLimits, split_change
 from hfsync.remotes.hub_moved import renamed_note
 from hfsync.remotes.hub_space import SpaceRuntime
-from hfsync.remotes.hub_trees import TreeCache, list_tree, paths_info
+from hfsync.remotes.hub_tree_cache import TreeCache
+from hfsync.remotes.hub_trees import list_tree, paths_info
 from hfsync.remotes.hub_upload import Prepared, addition, prepare_uploads, written_entries
 
 if TYPE_CHECKING:
@@ -203,6 +205,9 @@ class HubRemote:
         from huggingface_hub import CommitOperationDelete
 
         parts = split_change(change, self.limits)
+        # The entries of the paths the change touches, at the parent of the next part: each
+        # part is checked and cached on these alone, never on the parent's whole tree.
+        known = dict(change.before)
         commit = parent
         for number, part in enumerate(parts, start=1):
             operations: list[Any] = [
@@ -215,9 +220,10 @@ class HubRemote:
                 operations.append(operation)
                 additions.append((operation, pinned))
             part_title = title if len(parts) == 1 else f"{title} (part {number}/{len(parts)})"
-            before = self.tree(commit) if commit else {}
-            tree = dict(before)
+            touched = [path for path, _ in part.uploads] + list(part.deletes)
+            before = {path: known[path] for path in touched if path in known}
             hot_reload = change.hot_reload and len(parts) == 1
+            part_parent = commit
             try:
                 commit = create_commit(
                     self.client, operations, commit, part_title, body, self.head, hot_reload
@@ -229,17 +235,18 @@ class HubRemote:
                     f"{exc} (parts 1 to {number - 1} of {len(parts)} landed, up to commit "
                     f"{commit}; the next run completes the sync)"
                 ) from exc.__cause__
-            for path in part.deletes:
-                tree.pop(path, None)
-            written, unknown = written_entries(additions)
-            tree.update(written)
-            self._cache_new_tree(commit, tree, unknown)
+            after = self._written(part_parent, commit, before, part.deletes, additions)
+            for path in touched:
+                if path in after:
+                    known[path] = after[path]
+                else:
+                    known.pop(path, None)
             # What the Hub kept is what the preupload answers said (a file its .gitignore
             # matches is dropped) and what paths-info shows: hold it to the plan.
             check_commit(
                 self.description,
                 before,
-                self.tree(commit),
+                after,
                 dict(part.uploads),
                 part.deletes,
                 f"commit {commit[:12]} is on the branch; a backup keeps the tree before it",
@@ -260,13 +267,9 @@ class HubRemote:
             for path in sorted(paths)
             if path in current and path not in wanted
         ]
-        result = {path: entry for path, entry in current.items() if path not in paths}
         for path in sorted(paths):
             entry = wanted.get(path)
-            if entry is None:
-                continue
-            result[path] = entry
-            if current.get(path) == entry:
+            if entry is None or current.get(path) == entry:
                 continue
             if entry.is_lfs:  # copied on the server: no LFS content travels
                 operations.append(
@@ -278,7 +281,10 @@ class HubRemote:
                 content = self.read_file(snapshot_commit, path)
                 operations.append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=content))
         commit = create_commit(self.client, operations, parent, title, body, self.head)
-        self._trees.put(commit, result)
+        restored = {path: wanted[path] for path in paths if path in wanted}
+        self._trees.put_patch(
+            commit, parent, restored, [path for path in paths if path not in wanted]
+        )
         return commit
 
     def create_branch(self, name: str, commit: str) -> None:
@@ -297,14 +303,38 @@ class HubRemote:
             "delete a branch",
         )
 
-    def _cache_new_tree(self, commit: str, tree: dict[str, RemoteFile], unknown: list[str]) -> None:
-        """Cache the new commit's tree: the parent's with the part applied, the entries not
-        known from what was sent read back with paths-info. The commit has landed: failing here
-        only costs a listing on the next run."""
+    def _written(
+        self,
+        parent: str | None,
+        commit: str,
+        before: dict[str, RemoteFile],
+        deletes: Collection[str],
+        additions: list[Prepared],
+    ) -> dict[str, RemoteFile]:
+        """The entries the new commit has at the paths it touched (`before`: theirs at the
+        parent), and the commit cached as a patch on its parent (a first commit: whole): the
+        entries known from what was sent, the others read back with paths-info. Should that
+        fail, the commit's tree is listed (the commit has landed: a failure costs time only)."""
+        touched = [*deletes, *(operation.path_in_repo for operation, _ in additions)]
+        deleted = set(deletes)
+        after = {path: entry for path, entry in before.items() if path not in deleted}
+        written, unknown = written_entries(additions)
+        after.update(written)
         if unknown:
             try:
-                tree.update(paths_info(self.client, commit, unknown))
+                found = paths_info(self.client, commit, unknown)
             except RemoteError as exc:
-                log.warning("could not read back the new files (%s); the next run lists them", exc)
-                return
-        self._trees.put(commit, tree)
+                log.warning("could not read back the new files (%s); listing the commit", exc)
+                tree = self.tree(commit)
+                return {path: tree[path] for path in touched if path in tree}
+            for path in unknown:
+                if path in found:
+                    after[path] = found[path]
+                else:
+                    after.pop(path, None)
+        if parent is None:
+            self._trees.put(commit, after)
+        else:
+            gone = [path for path in touched if path not in after]
+            self._trees.put_patch(commit, parent, after, gone)
+        return after
