@@ -178,6 +178,7 @@ def test_a_file_saved_again_during_the_sync_is_not_sent_unchecked(
     write_files(repo, {"app.py": "print(2)\n"})
     target = open_first_target(repo)
     source = read_source(repo, None, target.scope.includes)
+    dict(source.files)  # listed now (the plan is then made in full from this listing)
     write_files(repo, {"app.py": "print(3)\n"})  # after the source was read, before the upload
     head = target.remote.head()
 

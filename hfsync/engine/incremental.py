@@ -1,19 +1,21 @@
 """The incremental plan: a sync whose cost follows the change, not the repository.
 
 Two facts fix the plan of most syncs without reading either whole tree: the remote head is the
-commit hfsync itself wrote last for this target from this checkout (one `ls-remote` or one
-request; its record's proof digest matches the tree hfsync kept), and git says which source paths
-differ from the source commit that sync was made from (`git diff-tree`, which walks only the trees
-that differ). Then every other path is as that sync left it: in sync, or among the few paths that
-were not (kept in the plan state with the tree, `local/plan_state.py`), which are planned again
-each time. Only the changed and those standing paths are planned, by the same `make_plan`, with
-the remote's entries and the base read from the kept tree text (`core/tree_text.py`).
+commit hfsync itself wrote last for this target from this checkout (one `ls-remote` or one request;
+its record's proof digest matches the tree hfsync kept), and git says which source paths differ
+from the source that sync was made from (`git diff-tree` between two commits or trees, which walks
+only the trees that differ; the working tree as a tree: `local/worktree_tree.py`). Then every other
+path is as that sync left it: in sync, or among the few paths that were not (kept in the plan state
+with the tree, `local/plan_state.py`), which are planned again each time. Only the changed and
+those standing paths are planned, by the same `make_plan`, with the remote's entries and the base
+read from the kept tree text (`core/tree_text.py`).
 
 Anything that breaks a fact falls back to the full plan, and `run -v` says which: no or corrupt
-state, another head, another config/scope/policy/version, a record that does not check out,
-paths the remote settled since, the working tree as source, a symlink or submodule in scope, a
-pull record in the source. `HFSYNC_FULL_PLAN=1` always plans in full; `HFSYNC_VERIFY_PLAN=1`
-also plans in full and fails on any difference (the test suite runs with it).
+state, another head, another config/scope/version, a record that does not check out, paths the
+remote and the source agreed on since (settled), a symlink or submodule in scope, a pull record in
+the source, a working tree git would convert or does not check. `HFSYNC_FULL_PLAN=1` always plans
+in full; `HFSYNC_VERIFY_PLAN=1` also plans in full and fails on any difference (the test suite runs
+with it).
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Start:
 
 def starting_point(target: Target, source: Source, head: str | None) -> Start | str:
     """The state an incremental plan can start from at `head`, or why there is none."""
-    if not isinstance(source.files, ListedFiles):
+    if not isinstance(source.files, ListedFiles) or source.files.listed:
         return "the source's files are already listed"
     state = plan_store(target).load()
     if state is None:
@@ -160,7 +162,7 @@ def incremental_plan(
     source's git tree (or commit)."""
     state, scope = start.state, target.scope
     files = source.files
-    if not isinstance(files, ListedFiles):
+    if not isinstance(files, ListedFiles) or files.listed:
         return "the source's files are already listed"
     changes = changes_between(source.repo_root, state.source, now, scope.includes)
     if isinstance(changes, str):
