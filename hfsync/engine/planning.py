@@ -102,11 +102,10 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     """The snapshot of a sync: incremental when the last sync's state allows, else in full; with
     HFSYNC_VERIFY_PLAN, the incremental one is held to the full one."""
     head = target.remote.head()
-    now: str | WorktreeTree | None = None
+    now = _source_tree(source)  # kept with the state even when planned in full
     start: Start | str = f"{FULL_PLAN} is set"
     made: tuple[Plan, Known] | str = f"{FULL_PLAN} is set"
     if enabled():
-        now = _source_tree(source)
         start = starting_point(target, source, head)
         if isinstance(now, WorktreeTree):
             made = now.why
@@ -143,7 +142,7 @@ def _source_tree(source: Source) -> str | WorktreeTree:
     return found.tree if found.tree is not None else found
 
 
-def _tree_id(now: str | WorktreeTree | None) -> str | None:
+def _tree_id(now: str | WorktreeTree) -> str | None:
     return now if isinstance(now, str) else None
 
 

@@ -23,6 +23,7 @@ from hfsync.local.gitcmd import listed_ref
 from hfsync.remotes import Change, RemoteCommit
 from hfsync.remotes.git_diff import changed_entries
 from hfsync.remotes.git_process import GitProcess
+from hfsync.remotes.git_tree import patched_tree
 from hfsync.remotes.git_write import commit_tree, push, write_blob, write_tree
 
 if TYPE_CHECKING:
@@ -192,9 +193,12 @@ class GitRemote:
         for _, local in change.uploads:
             if local.mode == MODE_LINK and local.link is not None:
                 write_blob(self._process, os.fsencode(local.link), local.sha1)
-        lines = [f"{local.mode} {local.sha1}\t{path}" for path, local in change.uploads]
-        lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
-        tree = write_tree(self._process, parent, lines)
+        uploads = {path: (local.mode, local.sha1) for path, local in change.uploads}
+        tree = patched_tree(self._process, parent, uploads, change.deletes)
+        if tree is None:  # many folders change: a temporary index of the parent's tree
+            lines = [f"{mode} {sha1}\t{path}" for path, (mode, sha1) in uploads.items()]
+            lines += [f"0 {'0' * 40}\t{path}" for path in change.deletes]
+            tree = write_tree(self._process, parent, lines)
         # Held to the plan on what changed (git's diff of the two trees), not on two listings.
         planned = [path for path, _ in change.uploads] + list(change.deletes)
         before, after = changed_entries(self._process, parent, tree, planned)
