@@ -90,7 +90,10 @@ def test_git_one_file_commit_lists_no_tree(
 
     commands = trace.read_text()
     assert "diff-tree" in commands
-    assert "ls-tree" not in commands  # neither tree was listed to check the commit
+    # neither tree was listed to check the commit, nor the parent read whole to build it: only
+    # the changed folders were listed (root, app) and written again
+    assert "ls-tree -r" not in commands and "read-tree" not in commands
+    assert commands.count("mktree") == 2
     assert git(remote, "rev-parse", "main") == commit
     assert git(remote, "show", "main:app/f7.txt") == "changed"
 
