@@ -100,7 +100,6 @@ def sync_targets(request: SyncRequest) -> SyncReport:
 
 
 def _sync_one(request: SyncRequest, config: TargetConfig) -> TargetOutcome:
-    from hfsync.engine.deploy import wait_for_build
     from hfsync.engine.hot_reload import with_report
     from hfsync.engine.sync import run_sync
     from hfsync.local.source import read_source
@@ -114,6 +113,8 @@ def _sync_one(request: SyncRequest, config: TargetConfig) -> TargetOutcome:
         outcome.source = source
         outcome.result = with_report(target, run_sync(target, source, options))
         if (request.wait or config.wait_for_build) and not options.dry_run:
+            from hfsync.engine.deploy import wait_for_build  # only when waiting (its imports)
+
             options.progress(f"{config.name}: waiting for the Space build")
             report = _stage_reporter(options, config)
             outcome.build = wait_for_build(target, outcome.result, report)
