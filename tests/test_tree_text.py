@@ -65,7 +65,19 @@ def test_patches_give_the_patched_tree(
     text = TreeText.of(tree, ALL.includes_remote, keeps_modes=True)
     modes = {p: e.mode or "100644" for p, e in uploads.items()}
     patched = text.after(uploads, modes, gone)
-    assert patched == TreeText.of(after, ALL.includes_remote, keeps_modes=True)
+    expected = TreeText.of(after, ALL.includes_remote, keeps_modes=True)
+    # answered from the patch over the text, never joined: as the patched tree itself
+    assert patched.lines.digest() == expected.lines.digest() == tree_digest(after, ALL)
+    assert len(patched.lines) == len(expected.lines) == len(after)
+    assert len(patched.paths) == len(after)
+    if not folders(after) & set(after):  # a real tree (uploads may swap a file and a folder)
+        for path in {*tree, *uploads, *gone, *folders(after)}:
+            assert patched.entry(path) == expected.entry(path)
+            assert patched.paths.has_file(path) == expected.paths.has_file(path)
+            assert patched.paths.files_under(path) == expected.paths.files_under(path)
+        for folder in {"", *folders(after), *folders(tree)}:
+            assert patched.paths.entries_in(folder) == expected.paths.entries_in(folder)
+    assert patched == expected  # joined
 
 
 @settings(max_examples=150, deadline=None)

@@ -8,15 +8,17 @@ Two texts, each a bytes value sorted by path (Python's `str` order, as `sorted` 
 - `PathList`: every path of the tree (in scope or not), each followed by a NUL (no git path holds
   one), to tell file/folder collisions and count a folder's entries.
 
-Lookups are binary searches over the text (a probe decodes one line), patches copy the text once
-with the changes spliced in: O(changes x log files), plus one copy made in C.
+Lookups are binary searches over the text (a probe decodes one line). A patched text is the old
+one plus the changes, held as slices (`_Splice`): its lookups ask the changes first, its digest
+and its file are made piece by piece, and it is joined only when asked for whole: O(changes x log
+files), and no copy of the tree.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from hfsync.core.snapshot import MODE_FILE, RemoteFile
 
@@ -59,118 +61,236 @@ def _record_at(text: bytes, end: bytes, at: int) -> bytes:
     return text[at : text.index(end, at)] if at < len(text) else b""
 
 
-def _spliced(
-    text: bytes,
-    end: bytes,
-    key: Callable[[bytes], str],
-    records: Mapping[str, bytes | None],
-) -> bytes:
-    """`text` with each path's record replaced (bytes), inserted, or removed (None)."""
-    pieces: list[bytes] = []
-    at = 0
-    for path in sorted(records):
-        found = _search(text, end, key, path)
-        if found < at:  # a record equal to an earlier path's: already passed
-            found = at
-        pieces.append(text[at:found])
-        at = found
-        record = _record_at(text, end, at)
-        if at < len(text) and key(record) == path:
-            at += len(record) + 1
-        new = records[path]
-        if new is not None:
-            pieces.append(new)
-    pieces.append(text[at:])
-    return b"".join(pieces)
+class _Splice:
+    """A sorted text with some records replaced, inserted or removed (None), held as slices of
+    the text and the new records, never copied whole: a patched tree's digest and file are made
+    piece by piece (a copy of each text at 100,000 files was ~10 MB more at the peak)."""
+
+    def __init__(
+        self,
+        text: bytes,
+        end: bytes,
+        key: Callable[[bytes], str],
+        records: Mapping[str, bytes | None],
+    ) -> None:
+        view = memoryview(text)
+        self.pieces: list[bytes | memoryview] = []
+        self.existed: set[str] = set()  # the paths that had a record in `text`
+        at = 0
+        for path in sorted(records):
+            found = max(_search(text, end, key, path), at)
+            self.pieces.append(view[at:found])
+            at = found
+            record = _record_at(text, end, at)
+            if at < len(text) and key(record) == path:
+                at += len(record) + 1
+                self.existed.add(path)
+            new = records[path]
+            if new is not None:
+                self.pieces.append(new)
+        self.pieces.append(view[at:])
+
+    def count_change(self, records: Mapping[str, bytes | None]) -> int:
+        """How many records more (or fewer) than the text's."""
+        added = sum(1 for p, r in records.items() if r is not None and p not in self.existed)
+        return added - sum(1 for p in self.existed if records[p] is None)
 
 
 class DigestLines:
     """The in-scope entries of a tree, as the commit proof hashes them."""
 
-    __slots__ = ("text",)
-
     def __init__(self, text: bytes) -> None:
-        self.text = text
+        self._text = text
+
+    @property
+    def text(self) -> bytes:
+        return self._text
+
+    def chunks(self) -> Sequence[bytes | memoryview]:
+        """The text, in pieces (a patched one is never joined unless asked for `text`)."""
+        return (self._text,)
 
     @classmethod
     def of(cls, tree: Mapping[str, RemoteFile], includes: Callable[[str], bool]) -> DigestLines:
-        return cls(
-            b"".join(digest_line(p, tree[p]) for p in sorted(p for p in tree if includes(p)))
-        )
+        in_scope = sorted(p for p in tree if includes(p))
+        return cls(b"".join(digest_line(p, tree[p]) for p in in_scope))
 
     def digest(self) -> str:
-        return hashlib.sha256(self.text).hexdigest()
+        digest = hashlib.sha256()
+        for chunk in self.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
 
     def __len__(self) -> int:
-        return self.text.count(_NL)
+        return self._text.count(_NL)
 
     def get(self, path: str) -> RemoteFile | None:
         """The entry of `path` (oid and size; no mode), or None."""
-        at = _search(self.text, _NL, _line_path, path)
-        line = _record_at(self.text, _NL, at)
+        at = _search(self._text, _NL, _line_path, path)
+        line = _record_at(self._text, _NL, at)
         if not line or _line_path(line) != path:
             return None
-        _, oid, size = line.rsplit(b" ", 2)
-        return RemoteFile(oid.decode("ascii"), int(size))
+        return _entry(line)
 
     def patched(self, uploads: Mapping[str, RemoteFile], deletes: Iterable[str]) -> DigestLines:
         """The lines after writing `uploads` and deleting `deletes` (all in scope)."""
         records: dict[str, bytes | None] = dict.fromkeys(deletes)
         records.update((path, digest_line(path, entry)) for path, entry in uploads.items())
-        return DigestLines(_spliced(self.text, _NL, _line_path, records))
+        return _PatchedLines(self, records)
+
+
+class _PatchedLines(DigestLines):
+    def __init__(self, base: DigestLines, records: dict[str, bytes | None]) -> None:
+        self._base = base
+        self._records = records
+        self._splice = _Splice(base.text, _NL, _line_path, records)
+        self._joined: bytes | None = None
+
+    @property
+    def text(self) -> bytes:
+        if self._joined is None:
+            self._joined = b"".join(self._splice.pieces)
+        return self._joined
+
+    def chunks(self) -> Sequence[bytes | memoryview]:
+        return self._splice.pieces
+
+    def __len__(self) -> int:
+        return len(self._base) + self._splice.count_change(self._records)
+
+    def get(self, path: str) -> RemoteFile | None:
+        if path in self._records:
+            line = self._records[path]
+            return None if line is None else _entry(line.rstrip(_NL))
+        return self._base.get(path)
+
+    def patched(self, uploads: Mapping[str, RemoteFile], deletes: Iterable[str]) -> DigestLines:
+        records = dict(self._records)
+        records.update(dict.fromkeys(deletes))
+        records.update((path, digest_line(path, entry)) for path, entry in uploads.items())
+        return _PatchedLines(self._base, records)
+
+
+def _entry(line: bytes) -> RemoteFile:
+    _, oid, size = line.rsplit(b" ", 2)
+    return RemoteFile(oid.decode("ascii"), int(size))
 
 
 class PathList:
     """Every path of a tree, sorted: file/folder questions without a set of every folder."""
 
-    __slots__ = ("text",)
-
     def __init__(self, text: bytes) -> None:
-        self.text = text
+        self._text = text
+
+    @property
+    def text(self) -> bytes:
+        return self._text
+
+    def chunks(self) -> Sequence[bytes | memoryview]:
+        return (self._text,)
 
     @classmethod
     def of(cls, paths: Iterable[str]) -> PathList:
         return cls(b"".join(p.encode("utf-8", "surrogateescape") + _NUL for p in sorted(paths)))
 
     def __len__(self) -> int:
-        return self.text.count(_NUL)
+        return self._text.count(_NUL)
 
     def has_file(self, path: str) -> bool:
-        at = _search(self.text, _NUL, _record_path, path)
-        return at < len(self.text) and _record_path(_record_at(self.text, _NUL, at)) == path
+        at = _search(self._text, _NUL, _record_path, path)
+        return at < len(self._text) and _record_path(_record_at(self._text, _NUL, at)) == path
 
     def files_under(self, folder: str) -> int:
         """How many files lie under `folder/` (any depth)."""
-        prefix = folder + "/"
-        start = _search(self.text, _NUL, _record_path, prefix)
+        text = self._text
+        start = _search(text, _NUL, _record_path, folder + "/")
         # Every path under the folder sorts before prefix with '/' raised to '0'.
-        stop = _search(self.text, _NUL, _record_path, folder + "0")
-        return self.text.count(_NUL, start, stop) if stop > start else 0
+        stop = _search(text, _NUL, _record_path, folder + "0")
+        return text.count(_NUL, start, stop) if stop > start else 0
 
     def entries_in(self, folder: str) -> int:
-        """How many files and subfolders lie directly in `folder` ("" = the root); each
-        subfolder is stepped over with one search, not walked."""
+        """How many files and subfolders lie directly in `folder` ("" = the root)."""
+        return len(self.names_in(folder))
+
+    def names_in(self, folder: str) -> set[str]:
+        """The names of the files and subfolders directly in `folder`; each subfolder is stepped
+        over with one search, not walked."""
+        text = self._text
         prefix = folder + "/" if folder else ""
-        at = _search(self.text, _NUL, _record_path, prefix) if prefix else 0
-        count = 0
-        while at < len(self.text):
-            path = _record_path(_record_at(self.text, _NUL, at))
+        at = _search(text, _NUL, _record_path, prefix) if prefix else 0
+        names = set()
+        while at < len(text):
+            path = _record_path(_record_at(text, _NUL, at))
             if not path.startswith(prefix):
                 break
-            count += 1
             name, slash, _ = path[len(prefix) :].partition("/")
+            names.add(name)
             if slash:  # a subfolder: step past everything under it
-                at = _search(self.text, _NUL, _record_path, f"{prefix}{name}0")
+                at = _search(text, _NUL, _record_path, f"{prefix}{name}0")
             else:
-                at = self.text.index(_NUL, at) + 1
-        return count
+                at = text.index(_NUL, at) + 1
+        return names
 
     def patched(self, added: Iterable[str], removed: Collection[str]) -> PathList:
         records: dict[str, bytes | None] = dict.fromkeys(removed)
         records.update(
             (p, p.encode("utf-8", "surrogateescape") + _NUL) for p in added if p not in removed
         )
-        return PathList(_spliced(self.text, _NUL, _record_path, records))
+        return _PatchedPaths(self, records)
+
+
+class _PatchedPaths(PathList):
+    def __init__(self, base: PathList, records: dict[str, bytes | None]) -> None:
+        self._base = base
+        self._records = records
+        self._splice = _Splice(base.text, _NUL, _record_path, records)
+        self._joined: bytes | None = None
+
+    @property
+    def text(self) -> bytes:
+        if self._joined is None:
+            self._joined = b"".join(self._splice.pieces)
+        return self._joined
+
+    def chunks(self) -> Sequence[bytes | memoryview]:
+        return self._splice.pieces
+
+    def __len__(self) -> int:
+        return len(self._base) + self._splice.count_change(self._records)
+
+    def has_file(self, path: str) -> bool:
+        if path in self._records:
+            return self._records[path] is not None
+        return self._base.has_file(path)
+
+    def files_under(self, folder: str) -> int:
+        prefix = folder + "/"
+        under = self._base.files_under(folder)
+        for path, record in self._records.items():
+            if path.startswith(prefix):
+                under += (record is not None) - (path in self._splice.existed)
+        return under
+
+    def names_in(self, folder: str) -> set[str]:
+        prefix = folder + "/" if folder else ""
+        names = self._base.names_in(folder)
+        for path in self._records:
+            if path.startswith(prefix):
+                name = path[len(prefix) :].partition("/")[0]
+                there = self.has_file(prefix + name) or self.files_under(prefix + name) > 0
+                if there:
+                    names.add(name)
+                else:
+                    names.discard(name)
+        return names
+
+    def patched(self, added: Iterable[str], removed: Collection[str]) -> PathList:
+        records = dict(self._records)
+        records.update(dict.fromkeys(removed))
+        records.update(
+            (p, p.encode("utf-8", "surrogateescape") + _NUL) for p in added if p not in removed
+        )
+        return _PatchedPaths(self._base, records)
 
 
 class TreeText:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,8 +87,8 @@ class PlanStore:
 
     def _save(self, state: PlanState) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._write(f"{state.commit}.lines", state.tree.lines.text)
-        self._write(f"{state.commit}.paths", state.tree.paths.text)
+        lines_xxh = self._write(f"{state.commit}.lines", state.tree.lines.chunks())
+        paths_xxh = self._write(f"{state.commit}.paths", state.tree.paths.chunks())
         data = {
             "version": VERSION,
             "commit": state.commit,
@@ -97,23 +98,28 @@ class PlanStore:
             "digest": state.digest,
             "standing": {p: _plain(local) for p, local in state.standing.items()},
             "modes": state.tree.modes,
-            "lines_xxh": xxhash.xxh3_64_hexdigest(state.tree.lines.text),
-            "paths_xxh": xxhash.xxh3_64_hexdigest(state.tree.paths.text),
+            "lines_xxh": lines_xxh,
+            "paths_xxh": paths_xxh,
         }
-        self._write("state.json", json.dumps(data).encode())
+        self._write("state.json", (json.dumps(data).encode(),))
         for old in self.folder.iterdir():  # the texts of earlier states
             if old.suffix in (".lines", ".paths") and old.stem != state.commit:
                 old.unlink(missing_ok=True)
 
-    def _write(self, name: str, data: bytes) -> None:
+    def _write(self, name: str, chunks: Iterable[bytes | memoryview]) -> str:
+        """Write the file from its pieces (a patched text is never joined); its checksum."""
+        checksum = xxhash.xxh3_64()
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for chunk in chunks:
+                    handle.write(chunk)
+                    checksum.update(chunk)
             os.replace(tmp, self.folder / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return checksum.hexdigest()
 
     def _text(self, commit: object, kind: str, checksum: object) -> bytes | None:
         if not isinstance(commit, str) or not commit.isalnum():

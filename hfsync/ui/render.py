@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from hfsync.core.errors import BuildFailedError, HfsyncError
 from hfsync.core.plan import Action
 from hfsync.core.redact import redact
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hfsync.core.findings import Finding
     from hfsync.core.plan import Operation, Plan
     from hfsync.engine.outcome import TargetOutcome
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 
 def _console() -> Console:
+    from rich.console import Console  # here: most runs print no diff (rich costs ~40 ms)
+
     return Console(highlight=False, soft_wrap=True)
 
 
