@@ -134,7 +134,7 @@ class Known:
         self.tree: dict[str, RemoteFile] = {}
         self.entries: dict[str, str] = {}
         self.paths: set[str] = set()
-        self._start = start
+        self.start = start
         self._includes = target.scope.includes_remote
 
     def add(self, path: str, local: LocalFile | None) -> None:
@@ -143,10 +143,10 @@ class Known:
         self.paths.add(path)
         if local is not None:
             self.local[path] = local
-        entry = self._start.state.tree.entry(path)
+        entry = self.start.state.tree.entry(path)
         if entry is not None:
             self.tree[path] = entry
-        kept = self._start.record.kept
+        kept = self.start.record.kept
         oid = kept.get(path, entry.oid if entry else None)
         if oid is not None:
             self.entries[path] = oid

@@ -200,6 +200,9 @@ def keep_plan_state(
     if snap.known is None and (not files.listed or files.has_links):
         return store.forget()
     if written is None:
+        kept = snap.known.start.state if snap.known is not None else None
+        if kept is not None and (kept.commit, kept.source) == (snap.head, snap.source_tree):
+            return None  # nothing new to keep (a poll of `watch` that found no change)
         written = _head_as_written(snap)
         if written is None:
             return store.forget()
