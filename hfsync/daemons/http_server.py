@@ -20,6 +20,7 @@ The waitress classes extended here (server, channel, request parser) are the one
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -136,6 +137,11 @@ class _Server(TcpWSGIServer):
                 channel.will_close = True  # too slow: closed on the loop's next turn
 
 
+# A client that hangs up while its answer is written: waitress's loop may close the socket
+# under the thread that writes it.
+_HUNG_UP = (errno.EBADF, errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.ESHUTDOWN)
+
+
 class _OneLine(logging.Handler):
     """waitress's log records as single lines of the daemon's log."""
 
@@ -148,7 +154,11 @@ class _OneLine(logging.Handler):
             message = record.getMessage()
             if record.exc_info and record.exc_info[1] is not None:
                 error = record.exc_info[1]
-                message += f" ({type(error).__name__}: {error})"
+                if isinstance(error, OSError) and error.errno in _HUNG_UP:
+                    # the socket closed under the answer (the client went away): no fault
+                    message = "a client hung up before its answer was sent"
+                else:
+                    message += f" ({type(error).__name__}: {error})"
             self._write("http server: " + " ".join(message.split()))
         except Exception:  # a log line must never break the server
             self.handleError(record)
@@ -170,8 +180,8 @@ class HttpServer:
         try:
             sock = socket.create_server((host, port), family=family, backlog=1024)
         except (OSError, OverflowError) as exc:
-            errno = getattr(exc, "errno", None)
-            reason = os.strerror(errno) if errno else str(exc)
+            code = getattr(exc, "errno", None)
+            reason = os.strerror(code) if code else str(exc)
             raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from None
         adj = Adjustments(
             sockets=[sock],
