@@ -100,3 +100,18 @@ def test_an_empty_tree() -> None:
     text = DigestLines.of({}, ALL.includes_remote)
     assert len(text) == 0 and text.get("a") is None
     assert PathList.of([]).entries_in("") == 0
+
+
+def test_a_patch_of_many_paths_answers_as_the_patched_tree() -> None:
+    """Over a few hundred changes the patched paths are joined once for their questions."""
+    entry = RemoteFile("1" * 40, 1, "100644")
+    tree = {f"d{i % 7}/f{i}.txt": entry for i in range(50)}
+    uploads = {f"d{i % 9}/s{i % 3}/g{i}.txt": entry for i in range(400)}
+    gone = {f"d{i % 7}/f{i}.txt" for i in range(0, 50, 2)}
+    after = {p: e for p, e in tree.items() if p not in gone} | uploads
+    patched = TreeText.of(tree, ALL.includes_remote, keeps_modes=True).after(uploads, {}, gone)
+    expected = TreeText.of(after, ALL.includes_remote, keeps_modes=True)
+    for folder in {"", *folders(after), *folders(tree)}:
+        assert patched.paths.entries_in(folder) == expected.paths.entries_in(folder)
+        assert patched.paths.files_under(folder) == expected.paths.files_under(folder)
+    assert patched == expected

@@ -24,6 +24,7 @@ from hfsync.core.snapshot import MODE_FILE, RemoteFile
 
 _NUL = b"\0"
 _NL = b"\n"
+_FEW_CHANGES = 256  # a patched path list with more changes is joined once for its questions
 
 
 def digest_line(path: str, entry: RemoteFile) -> bytes:
@@ -240,11 +241,15 @@ class PathList:
 
 
 class _PatchedPaths(PathList):
+    """Answered from the changes over the old text while they are few; joined (one copy) for a
+    change of many paths, where asking each change would cost changes x changes."""
+
     def __init__(self, base: PathList, records: dict[str, bytes | None]) -> None:
         self._base = base
         self._records = records
         self._splice = _Splice(base.text, _NUL, _record_path, records)
         self._joined: bytes | None = None
+        self._whole = PathList(self.text) if len(records) > _FEW_CHANGES else None
 
     @property
     def text(self) -> bytes:
@@ -264,6 +269,8 @@ class _PatchedPaths(PathList):
         return self._base.has_file(path)
 
     def files_under(self, folder: str) -> int:
+        if self._whole is not None:
+            return self._whole.files_under(folder)
         prefix = folder + "/"
         under = self._base.files_under(folder)
         for path, record in self._records.items():
@@ -272,6 +279,8 @@ class _PatchedPaths(PathList):
         return under
 
     def names_in(self, folder: str) -> set[str]:
+        if self._whole is not None:
+            return self._whole.names_in(folder)
         prefix = folder + "/" if folder else ""
         names = self._base.names_in(folder)
         for path in self._records:
