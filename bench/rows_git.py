@@ -15,6 +15,8 @@ from bench.measure import Sample, phase, repeat, run, summary
 from bench.repos import build_repo
 from bench.table import Row
 
+FULL = {"HFSYNC_NO_MEMO": "1", "HFSYNC_FULL_PLAN": "1"}  # no replay, no incremental plan
+
 HFSYNC = [sys.executable, "-m", "hfsync"]
 GIT_CONFIG = """[[targets]]
 name = "bench"
@@ -65,9 +67,10 @@ def no_change(repo: Path, runs: int, env: dict[str, str]) -> tuple[dict[str, flo
 
 
 def full_plan(repo: Path, runs: int, env: dict[str, str]) -> tuple[dict[str, float], float]:
-    """The same dry run planned in full every time (HFSYNC_NO_MEMO=1): reading both sides."""
+    """The same dry run planned in full every time (HFSYNC_NO_MEMO=1, HFSYNC_FULL_PLAN=1):
+    reading both sides."""
     command = [*HFSYNC, "run", "--worktree", "--dry-run"]
-    return repeat(runs, lambda: run(command, repo, env | {"HFSYNC_NO_MEMO": "1"}))
+    return repeat(runs, lambda: run(command, repo, env | FULL))
 
 
 def rows(
@@ -99,7 +102,7 @@ def rows(
             )
             out.append(
                 Row(
-                    f"the same, planned in full (`HFSYNC_NO_MEMO=1`, {count:,} files)",
+                    f"the same, planned in full (no replay, `HFSYNC_FULL_PLAN=1`, {count:,} files)",
                     times,
                     "floor: python -c pass + git status + git ls-tree -r",
                     base,

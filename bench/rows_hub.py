@@ -132,10 +132,13 @@ def rows(work: Path, count: int, runs: int, first_runs: int, env: dict[str, str]
             measured(mine, hfsync())
             ours = [measured(mine, hfsync()) for _ in range(runs)]
             theirs = [measured(theirs_url, upload) for _ in range(runs)]
-            planned = [measured(mine, hfsync(), {"HFSYNC_NO_MEMO": "1"}) for _ in range(runs)]
+            full_plan = {"HFSYNC_NO_MEMO": "1", "HFSYNC_FULL_PLAN": "1"}
+            planned = [measured(mine, hfsync(), full_plan) for _ in range(runs)]
         out.append(_row(f"no change, Hub target ({count:,} files)", ours, theirs, 30.0))
         full = _row(
-            f"the same, planned in full (`HFSYNC_NO_MEMO=1`, {count:,} files)", planned, theirs
+            f"the same, planned in full (no replay, `HFSYNC_FULL_PLAN=1`, {count:,} files)",
+            planned,
+            theirs,
         )
         out.append(full)
         # One changed file, changed again before each run.

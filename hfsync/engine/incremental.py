@@ -237,13 +237,17 @@ def standing_after(
     tree: TreeText,
     kept: Mapping[str, str | None],
     target: Target,
+    written: bool,
 ) -> dict[str, LocalFile | None]:
     """The paths the next incremental plan must look at again, with their source files: those
-    not in sync once `plan` is written (`tree`: the remote tree then, `kept`: its commit's kept
-    base entries; `looked_at`: every path the plan's operations may have changed), those `kept`
-    names, and the root .gitignore (which decides what the Hub drops)."""
+    not in sync once `plan` is applied (`written`: its uploads and deletions were committed, so
+    they are in sync; `tree`: the remote tree then, `kept`: its commit's kept base entries;
+    `looked_at`: the other paths its plan read), those `kept` names, and the root .gitignore
+    (which decides what the Hub drops)."""
     includes = target.scope.includes_remote
+    done = {op.path for op in (*plan.uploads, *plan.deletes)} if written else set()
     paths = {op.path for op in plan.operations} | looked_at | {p for p in kept if includes(p)}
+    paths -= done
     remote: dict[str, RemoteFile] = {}
     entries: dict[str, str] = {}
     for path in paths:

@@ -210,7 +210,10 @@ def keep_plan_state(
     if record.proof is None or record.scope != target.scope.spec:
         return store.forget()
     looked_at = snap.known.paths if snap.known is not None else set()
-    standing = standing_after(source, plan, snap.local, looked_at, tree, record.kept, target)
+    committed = commit != snap.head
+    standing = standing_after(
+        source, plan, snap.local, looked_at, tree, record.kept, target, committed
+    )
     state = PlanState(
         commit,
         snap.source_tree,
