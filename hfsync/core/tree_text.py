@@ -97,11 +97,16 @@ class _Splice:
         return added - sum(1 for p in self.existed if records[p] is None)
 
 
-class DigestLines:
-    """The in-scope entries of a tree, as the commit proof hashes them."""
+class _Sorted:
+    """A sorted text of records, whole; each record ends with `_END`."""
+
+    _END = _NL
 
     def __init__(self, text: bytes) -> None:
         self._text = text
+
+    def __len__(self) -> int:
+        return self._text.count(self._END)
 
     @property
     def text(self) -> bytes:
@@ -110,6 +115,38 @@ class DigestLines:
     def chunks(self) -> Sequence[bytes | memoryview]:
         """The text, in pieces (a patched one is never joined unless asked for `text`)."""
         return (self._text,)
+
+
+class _Patched:
+    """A sorted text patched: the slices of its base and the changes, joined only when asked."""
+
+    def _patch(
+        self,
+        base: _Sorted,
+        end: bytes,
+        key: Callable[[bytes], str],
+        records: dict[str, bytes | None],
+    ) -> None:
+        self._base = base
+        self._records = records
+        self._splice = _Splice(base.text, end, key, records)
+        self._joined: bytes | None = None
+
+    @property
+    def text(self) -> bytes:
+        if self._joined is None:
+            self._joined = b"".join(self._splice.pieces)
+        return self._joined
+
+    def chunks(self) -> Sequence[bytes | memoryview]:
+        return self._splice.pieces
+
+    def __len__(self) -> int:
+        return len(self._base) + self._splice.count_change(self._records)
+
+
+class DigestLines(_Sorted):
+    """The in-scope entries of a tree, as the commit proof hashes them."""
 
     @classmethod
     def of(cls, tree: Mapping[str, RemoteFile], includes: Callable[[str], bool]) -> DigestLines:
@@ -121,9 +158,6 @@ class DigestLines:
         for chunk in self.chunks():
             digest.update(chunk)
         return digest.hexdigest()
-
-    def __len__(self) -> int:
-        return self._text.count(_NL)
 
     def get(self, path: str) -> RemoteFile | None:
         """The entry of `path` (oid and size; no mode), or None."""
@@ -140,36 +174,22 @@ class DigestLines:
         return _PatchedLines(self, records)
 
 
-class _PatchedLines(DigestLines):
+class _PatchedLines(_Patched, DigestLines):
     def __init__(self, base: DigestLines, records: dict[str, bytes | None]) -> None:
-        self._base = base
-        self._records = records
-        self._splice = _Splice(base.text, _NL, _line_path, records)
-        self._joined: bytes | None = None
-
-    @property
-    def text(self) -> bytes:
-        if self._joined is None:
-            self._joined = b"".join(self._splice.pieces)
-        return self._joined
-
-    def chunks(self) -> Sequence[bytes | memoryview]:
-        return self._splice.pieces
-
-    def __len__(self) -> int:
-        return len(self._base) + self._splice.count_change(self._records)
+        self._patch(base, _NL, _line_path, records)
+        self._lines = base
 
     def get(self, path: str) -> RemoteFile | None:
         if path in self._records:
             line = self._records[path]
             return None if line is None else _entry(line.rstrip(_NL))
-        return self._base.get(path)
+        return self._lines.get(path)
 
     def patched(self, uploads: Mapping[str, RemoteFile], deletes: Iterable[str]) -> DigestLines:
         records = dict(self._records)
         records.update(dict.fromkeys(deletes))
         records.update((path, digest_line(path, entry)) for path, entry in uploads.items())
-        return _PatchedLines(self._base, records)
+        return _PatchedLines(self._lines, records)
 
 
 def _entry(line: bytes) -> RemoteFile:
@@ -177,25 +197,14 @@ def _entry(line: bytes) -> RemoteFile:
     return RemoteFile(oid.decode("ascii"), int(size))
 
 
-class PathList:
+class PathList(_Sorted):
     """Every path of a tree, sorted: file/folder questions without a set of every folder."""
 
-    def __init__(self, text: bytes) -> None:
-        self._text = text
-
-    @property
-    def text(self) -> bytes:
-        return self._text
-
-    def chunks(self) -> Sequence[bytes | memoryview]:
-        return (self._text,)
+    _END = _NUL
 
     @classmethod
     def of(cls, paths: Iterable[str]) -> PathList:
         return cls(b"".join(p.encode("utf-8", "surrogateescape") + _NUL for p in sorted(paths)))
-
-    def __len__(self) -> int:
-        return self._text.count(_NUL)
 
     def has_file(self, path: str) -> bool:
         at = _search(self._text, _NUL, _record_path, path)
@@ -240,39 +249,25 @@ class PathList:
         return _PatchedPaths(self, records)
 
 
-class _PatchedPaths(PathList):
+class _PatchedPaths(_Patched, PathList):
     """Answered from the changes over the old text while they are few; joined (one copy) for a
     change of many paths, where asking each change would cost changes x changes."""
 
     def __init__(self, base: PathList, records: dict[str, bytes | None]) -> None:
-        self._base = base
-        self._records = records
-        self._splice = _Splice(base.text, _NUL, _record_path, records)
-        self._joined: bytes | None = None
+        self._patch(base, _NUL, _record_path, records)
+        self._paths = base
         self._whole = PathList(self.text) if len(records) > _FEW_CHANGES else None
-
-    @property
-    def text(self) -> bytes:
-        if self._joined is None:
-            self._joined = b"".join(self._splice.pieces)
-        return self._joined
-
-    def chunks(self) -> Sequence[bytes | memoryview]:
-        return self._splice.pieces
-
-    def __len__(self) -> int:
-        return len(self._base) + self._splice.count_change(self._records)
 
     def has_file(self, path: str) -> bool:
         if path in self._records:
             return self._records[path] is not None
-        return self._base.has_file(path)
+        return self._paths.has_file(path)
 
     def files_under(self, folder: str) -> int:
         if self._whole is not None:
             return self._whole.files_under(folder)
         prefix = folder + "/"
-        under = self._base.files_under(folder)
+        under = self._paths.files_under(folder)
         for path, record in self._records.items():
             if path.startswith(prefix):
                 under += (record is not None) - (path in self._splice.existed)
@@ -282,7 +277,7 @@ class _PatchedPaths(PathList):
         if self._whole is not None:
             return self._whole.names_in(folder)
         prefix = folder + "/" if folder else ""
-        names = self._base.names_in(folder)
+        names = self._paths.names_in(folder)
         for path in self._records:
             if path.startswith(prefix):
                 name = path[len(prefix) :].partition("/")[0]
@@ -299,7 +294,7 @@ class _PatchedPaths(PathList):
         records.update(
             (p, p.encode("utf-8", "surrogateescape") + _NUL) for p in added if p not in removed
         )
-        return _PatchedPaths(self._base, records)
+        return _PatchedPaths(self._paths, records)
 
 
 class TreeText:
