@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     # A snapshot is many small objects without cycles (100,000s at 50,000 files): at the
     # default threshold (700) the collector walks them again and again, ~10% of a no-change run.
     gc.set_threshold(100_000, 10, 10)
+    # pydantic looks for plugins in every installed package's entry points when it builds the
+    # first model (tens of ms of each run, more with many packages installed); hfsync uses
+    # none. A user's own setting wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _show_warnings()
     try:
         cli.main(args=argv, prog_name="hfsync", standalone_mode=False)
