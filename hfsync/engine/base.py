@@ -67,7 +67,7 @@ def recover_base(target: Target, head: str | None) -> Recovery:
     if pointer is None or pointer.head != head:
         pointer = _find_base_commit(target, head, pointer)
         target.state.save(pointer)
-    record = _record(pointer)
+    record = pointer_record(pointer)
     if pointer.base_commit is None or record is None:
         if pointer.seen_before:
             return Recovery(None, (*pointer.notes, REWRITTEN), rewritten=True)
@@ -77,7 +77,8 @@ def recover_base(target: Target, head: str | None) -> Recovery:
     return Recovery(base, pointer.notes, pointer=pointer, deployed=record.source)
 
 
-def _record(pointer: BasePointer) -> SyncRecord | None:
+def pointer_record(pointer: BasePointer) -> SyncRecord | None:
+    """The record of the pointer's base commit; None: none, or malformed."""
     if pointer.base_message is None:
         return None
     try:

@@ -25,16 +25,17 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hfsync.core.errors import HfsyncError
 from hfsync.core.plan import Base, Plan, Policy, make_plan
 from hfsync.core.pulled import PULL_RECORD, MalformedPullRecord
-from hfsync.core.record import MalformedRecord, SyncRecord, parse_record
+from hfsync.core.record import SyncRecord
 from hfsync.core.remote_ignore import GITIGNORE
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.core.tree_text import TreeText
+from hfsync.engine.base import pointer_record
 from hfsync.local.commit_diff import changes_between
 from hfsync.local.listed_files import ListedFiles
 from hfsync.local.plan_state import PlanState, PlanStore
@@ -84,13 +85,13 @@ def verifying() -> bool:
     return os.environ.get(VERIFY_PLAN, "") not in ("", "0")
 
 
+@dataclass(frozen=True)
 class Start:
     """Where an incremental plan starts: the state, the record of its commit, the pointer."""
 
-    def __init__(self, state: PlanState, record: SyncRecord, pointer: BasePointer) -> None:
-        self.state = state
-        self.record = record
-        self.pointer = pointer
+    state: PlanState
+    record: SyncRecord
+    pointer: BasePointer
 
 
 def starting_point(target: Target, source: Source, head: str | None) -> Start | str:
@@ -109,10 +110,7 @@ def starting_point(target: Target, source: Source, head: str | None) -> Start | 
         return "the base pointer does not name the head"
     if pointer.settled:
         return "the source and the remote agreed on paths since (settled paths)"
-    try:
-        record = parse_record(pointer.base_message or "")
-    except MalformedRecord:
-        record = None
+    record = pointer_record(pointer)
     if (
         record is None
         or record.proof is None
@@ -143,16 +141,29 @@ class Known:
         self.paths.add(path)
         if local is not None:
             self.local[path] = local
-        entry = self.start.state.tree.entry(path)
-        if entry is not None:
-            self.tree[path] = entry
-        kept = self.start.record.kept
-        oid = kept.get(path, entry.oid if entry else None)
-        if oid is not None:
-            self.entries[path] = oid
+        _remote_and_base(
+            self.start.state.tree, self.start.record.kept, path, self.tree, self.entries
+        )
 
     def base(self) -> Base:
         return Base(entries=self.entries, known=self._includes)
+
+
+def _remote_and_base(
+    tree: TreeText,
+    kept: Mapping[str, str | None],
+    path: str,
+    remote: dict[str, RemoteFile],
+    entries: dict[str, str],
+) -> None:
+    """Put `path`'s entry in `tree` into `remote` and its base into `entries`: what the commit's
+    record kept for it, else the entry (the base `derive_base` gives an hfsync commit)."""
+    entry = tree.entry(path)
+    if entry is not None:
+        remote[path] = entry
+    oid = kept.get(path, entry.oid if entry else None)
+    if oid is not None:
+        entries[path] = oid
 
 
 def incremental_plan(
@@ -162,8 +173,7 @@ def incremental_plan(
     source's git tree (or commit)."""
     state, scope = start.state, target.scope
     files = source.files
-    if not isinstance(files, ListedFiles) or files.listed:
-        return "the source's files are already listed"
+    assert isinstance(files, ListedFiles)  # noqa: S101 (starting_point made sure)
     changes = changes_between(source.repo_root, state.source, now, scope.includes)
     if isinstance(changes, str):
         return changes
@@ -251,12 +261,7 @@ def standing_after(
     remote: dict[str, RemoteFile] = {}
     entries: dict[str, str] = {}
     for path in paths:
-        entry = tree.entry(path)
-        if entry is not None:
-            remote[path] = entry
-        oid = kept.get(path, entry.oid if entry else None)
-        if oid is not None:
-            entries[path] = oid
+        _remote_and_base(tree, kept, path, remote, entries)
     sub_local = {p: local[p] for p in paths if p in local}
     if fill_lfs_sha256(source, sub_local, remote):  # an upload the remote stores as LFS, say
         sub_local = {p: source.files[file.path] for p, file in sub_local.items()}

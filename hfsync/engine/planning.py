@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from hfsync.core.plan import Base, Plan, Policy, make_plan
-from hfsync.core.record import MalformedRecord, SyncRecord, parse_record
+from hfsync.core.record import SyncRecord
 from hfsync.core.remote_paths import check_remote_paths
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.core.tree_text import TreeText
-from hfsync.engine.base import Recovery, recover_base
+from hfsync.engine.base import Recovery, pointer_record, recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.incremental import (
     FULL_PLAN,
@@ -240,10 +240,7 @@ def _head_as_written(snap: Snapshot) -> tuple[str, TreeText, SyncRecord] | None:
         or (snap.taken_in is not None and snap.taken_in.entry is not None)
     ):
         return None
-    try:
-        record = parse_record(pointer.base_message or "")
-    except MalformedRecord:
-        return None
+    record = pointer_record(pointer)
     if record is None or record.proof is None:
         return None
     if snap.known is None and snap.text.lines.digest() != record.proof.tree:
