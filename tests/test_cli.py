@@ -116,7 +116,7 @@ def test_help_imports_no_heavy_library() -> None:
         "import sys\n"
         "from hfsync.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('huggingface_hub', 'git', 'watchdog', 'pydantic', 'rich', "
+        "heavy = [m for m in ('huggingface_hub', 'git', 'watchdog', 'msgspec', 'rich', "
         "'prometheus_client', 'waitress') "
         "if m in sys.modules]\n"
         "print(heavy)\n"

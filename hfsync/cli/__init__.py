@@ -4,7 +4,7 @@ This is the one place that turns exceptions into exit codes (design.md): 0 ok, 1
 2 usage or config, 3 conflict, 4 remote refused, 5 Space build failed, 6 temporary failure,
 130 Ctrl-C. Each command is a thin module of this package; every sync goes through the one
 pipeline (`hfsync/engine/pipeline.py`). Heavy libraries (huggingface_hub, GitPython, watchdog,
-pydantic) are imported inside the commands, so that `hfsync --help` stays fast.
+msgspec) are imported inside the commands, so that `hfsync --help` stays fast.
 """
 
 from __future__ import annotations
@@ -55,10 +55,6 @@ def main(argv: list[str] | None = None) -> None:
     # A snapshot is many small objects without cycles (100,000s at 50,000 files): at the
     # default threshold (700) the collector walks them again and again, ~10% of a no-change run.
     gc.set_threshold(100_000, 10, 10)
-    # pydantic looks for plugins in every installed package's entry points when it builds the
-    # first model (tens of ms of each run, more with many packages installed); hfsync uses
-    # none. A user's own setting wins.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _show_warnings()
     try:
         cli.main(args=argv, prog_name="hfsync", standalone_mode=False)

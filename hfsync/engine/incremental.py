@@ -65,12 +65,14 @@ def config_digest(target: Target) -> str:
     """What else decides which paths are in sync: the target's config, its scope, hfsync's
     version (not the policy: it decides what to do with a path out of sync, never whether it
     is; the standing paths are planned again under each run's policy)."""
+    import msgspec
+
     from hfsync import __version__
 
     parts = [
         STATE_FORMAT,
         __version__,
-        target.config.model_dump_json(),
+        msgspec.json.encode(target.config).decode(),
         target.scope.spec.to_json(),
         str(target.remote.keeps_modes),
     ]
