@@ -1,7 +1,7 @@
 """Compile the bytecode hfsync's commands load, for the container image (see the Dockerfile).
 
 Bytecode halves the time a command spends importing (hfsync, huggingface_hub, GitPython,
-pydantic ... compiled on every start otherwise, as the image's user cannot write it), but the
+msgspec ... compiled on every start otherwise, as the image's user cannot write it), but the
 bytecode of every installed module would weigh about 29 MB, most of it for modules never loaded
 (pygments' lexers, apprise's plugins, huggingface_hub's inference client). So: every module of
 hfsync, and every module of the environment that importing what hfsync's code imports loads
