@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from hfsync.core.plan import Base, Plan, Policy, make_plan
@@ -65,10 +66,17 @@ class Snapshot:
     source_tree: str | None = None  # the source's git commit or tree (None: none usable)
 
 
-def snapshot(target: Target, source: Source, policy: Policy, head: str | None = None) -> Snapshot:
-    """Read the remote, recover the base and plan against the source, in full."""
+class _Unread(Enum):
+    HEAD = "the head, not read yet"
+
+
+def snapshot(
+    target: Target, source: Source, policy: Policy, head: str | _Unread | None = _Unread.HEAD
+) -> Snapshot:
+    """Read the remote, recover the base and plan against the source, in full; `head`: the
+    remote head already read (None: the remote is missing, not read again)."""
     remote = target.remote
-    if head is None:
+    if head is _Unread.HEAD:
         head = remote.head()
     tree = remote.tree(head) if head else {}
     check_remote_paths(tree, target.scope.includes_remote, remote.description)
