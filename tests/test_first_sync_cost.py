@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from hfsync.testing.hub import TestHub
-from tests.helpers_git import hfsync
+from hfsync.validate.secrets import Scanned
+from tests.helpers_git import commit_all, hfsync, write_files
 
 REPO = "user/demo"
+PLANTED = "hf_" + "Zq8LmW2xTp5VnR7yKd3FhJ6sBc9GaE4uNt"  # made up, the shape of a token
 README = "---\nsdk: gradio\napp_file: app.py\n---\n# Demo\n"
 
 
@@ -33,3 +35,42 @@ def test_a_first_sync_reads_the_missing_head_once_before_creating_the_space(
     create = made.index(("POST", "/api/repos/create"))
     assert made[:create] == [("GET", f"/api/spaces/{REPO}/revision/main")], made
     assert made[create + 1] == ("GET", f"/api/spaces/{REPO}/revision/main"), made
+
+
+def test_a_plan_checked_again_scans_no_file_twice_and_keeps_what_it_found(
+    make_repo, tmp_path: Path
+) -> None:
+    """A sync that creates its repo checks its plan before creating it and again once it
+    exists: the second secret scan takes the first one's answers for the same path and bytes
+    (it reads no file), finds the same, and scans a file whose bytes changed afresh."""
+    from hfsync.core.plan import Policy
+    from hfsync.engine.planning import snapshot
+    from hfsync.local.source import read_source
+    from hfsync.validate import findings_for
+    from tests.conftest import open_first_target
+
+    config = f'[[targets]]\nname = "g"\nurl = "{tmp_path / "remote.git"}"\ncreate = true\n'
+    files: dict[str, str | bytes] = {f"app/{i}.py": f"X = {i}\n" for i in range(20)}
+    repo = make_repo({"hfsync.toml": config, "app/key.py": f'TOKEN = "{PLANTED}"\n', **files})
+    target = open_first_target(repo)
+
+    def check(scanned: Scanned) -> tuple[list[str], int]:
+        source = read_source(repo, "HEAD", target.scope.includes)  # nothing read yet
+        snap = snapshot(target, source, Policy())
+        found = findings_for(target, source, snap.plan, snap.text.paths, scanned)
+        return [str(f) for f in found], source.files_read
+
+    scanned: Scanned = {}
+    first, read = check(scanned)
+    assert first == [
+        "app/key.py:1: looks like a Hugging Face token [secret]; remove it from the file and "
+        "revoke it; read it from an environment variable or the Space's secrets"
+    ]
+    assert read == 22  # every file in scope: hfsync.toml too
+    assert check(scanned) == (first, 0)
+
+    write_files(repo, {"app/3.py": f'KEY = "{PLANTED}"\n'})
+    commit_all(repo)
+    again, read = check(scanned)
+    assert read == 1
+    assert sorted(again) == sorted([*first, first[0].replace("app/key.py", "app/3.py")])
