@@ -21,17 +21,20 @@ def collisions(
 
     `remote` is the whole remote tree's paths, out-of-scope paths included: they stay, so they
     collide; `deleted` are the paths the plan deletes. Each upload costs a few searches of the
-    sorted paths, however large the tree.
+    sorted paths, however large the tree; a folder shared by many uploads is searched once.
     """
     found = {}
+    file_at: dict[str, bool] = {}  # folder -> whether the remote has a file there
     for path in uploads:
-        why = _collision(path, deleted, remote)
+        why = _collision(path, deleted, remote, file_at)
         if why is not None:
             found[path] = why
     return found
 
 
-def _collision(path: str, deleted: Collection[str], remote: PathList) -> str | None:
+def _collision(
+    path: str, deleted: Collection[str], remote: PathList, file_at: dict[str, bool]
+) -> str | None:
     under = remote.files_under(path)
     if under and under > sum(1 for p in deleted if p.startswith(path + "/")):
         return (
@@ -41,7 +44,10 @@ def _collision(path: str, deleted: Collection[str], remote: PathList) -> str | N
     at = path.find("/")
     while at >= 0:
         folder = path[:at]
-        if folder not in deleted and remote.has_file(folder):
+        is_file = file_at.get(folder)
+        if is_file is None:
+            is_file = file_at[folder] = remote.has_file(folder)
+        if is_file and folder not in deleted:
             return (
                 f"the remote has a file '{folder}' where the source has a folder; writing "
                 "this would delete that file: resolve it on the remote or in the source"

@@ -213,7 +213,10 @@ class PathList(_Sorted):
     def files_under(self, folder: str) -> int:
         """How many files lie under `folder/` (any depth)."""
         text = self._text
-        start = _search(text, _NUL, _record_path, folder + "/")
+        prefix = folder + "/"
+        start = _search(text, _NUL, _record_path, prefix)
+        if not _record_path(_record_at(text, _NUL, start)).startswith(prefix):
+            return 0  # the usual answer, for a file's path: one search, not two
         # Every path under the folder sorts before prefix with '/' raised to '0'.
         stop = _search(text, _NUL, _record_path, folder + "0")
         return text.count(_NUL, start, stop) if stop > start else 0
