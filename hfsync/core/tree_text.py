@@ -44,9 +44,10 @@ def _record_path(record: bytes) -> str:
     return record.decode("utf-8", "surrogateescape")
 
 
-def _search(text: bytes, end: bytes, key: Callable[[bytes], str], path: str) -> int:
-    """The offset of the first record whose path is >= `path` (len(text): none)."""
-    lo, hi = 0, len(text)
+def _search(text: bytes, end: bytes, key: Callable[[bytes], str], path: str, lo: int = 0) -> int:
+    """The offset of the first record whose path is >= `path` (len(text): none), searched from
+    `lo` (a record's start: every record before it is known to be < `path`)."""
+    hi = len(text)
     while lo < hi:
         mid = (lo + hi) // 2
         start = max(lo, text.rfind(end, 0, mid) + 1)
@@ -79,7 +80,10 @@ class _Splice:
         self.existed: set[str] = set()  # the paths that had a record in `text`
         at = 0
         for path in sorted(records):
-            found = max(_search(text, end, key, path), at)
+            # Records are placed in order: each is searched for after the one before (once past
+            # the text's end, as for a first sync's uploads after the new repo's few files, not
+            # at all).
+            found = _search(text, end, key, path, at)
             self.pieces.append(view[at:found])
             at = found
             record = _record_at(text, end, at)
