@@ -74,3 +74,20 @@ def test_a_plan_checked_again_scans_no_file_twice_and_keeps_what_it_found(
     again, read = check(scanned)
     assert read == 1
     assert sorted(again) == sorted([*first, first[0].replace("app/key.py", "app/3.py")])
+
+
+def test_the_working_tree_is_staged_once_per_source(make_repo) -> None:
+    """A plan made again in the same sync (after creating the repo, or when the remote moved)
+    takes the tree git staged for the first plan, as it takes the first listing: a file saved
+    since is the next sync's change, on both counts."""
+    from hfsync.local.source import read_source
+
+    repo: Path = make_repo({"app.py": "print(1)\n"})
+    source = read_source(repo, None, lambda path: True)
+    staged = source.git_tree()
+    assert isinstance(staged, str)
+    assert dict(source.files).keys() == {"app.py"}
+    write_files(repo, {"app.py": "print(2)\n", "new.py": "print(3)\n"})
+    assert source.git_tree() == staged
+    assert dict(source.files).keys() == {"app.py"}
+    assert read_source(repo, None, lambda path: True).git_tree() not in (staged, None)

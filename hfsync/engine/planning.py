@@ -36,8 +36,7 @@ from hfsync.engine.pulled import TakenIn, taken_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.listed_files import ListedFiles
 from hfsync.local.plan_state import PlanState
-from hfsync.local.source import git_dir
-from hfsync.local.worktree_tree import WorktreeTree, worktree_tree
+from hfsync.local.worktree_tree import WorktreeTree
 from hfsync.remotes.target import local_files
 
 if TYPE_CHECKING:
@@ -110,7 +109,7 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     """The snapshot of a sync: incremental when the last sync's state allows, else in full; with
     HFSYNC_VERIFY_PLAN, the incremental one is held to the full one."""
     head = target.remote.head()
-    now = _source_tree(source)  # kept with the state even when planned in full
+    now = source.git_tree()  # kept with the state even when planned in full
     start: Start | str = f"{FULL_PLAN} is set"
     made: tuple[Plan, Known] | str = f"{FULL_PLAN} is set"
     if enabled():
@@ -139,15 +138,6 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         full = snapshot(target, source, policy, head)
         _verified(differences(fast.plan, full.plan, fast.text, full.text, source))
     return fast
-
-
-def _source_tree(source: Source) -> str | WorktreeTree:
-    """The source as a git commit or tree id; for the working tree, staged by git before any
-    file is listed (a file saved after it is seen as changed by the next sync's diff)."""
-    if source.commit is not None:
-        return source.commit
-    found = worktree_tree(source.repo_root, git_dir(source.repo_root))
-    return found.tree if found.tree is not None else found
 
 
 def _tree_id(now: str | WorktreeTree) -> str | None:

@@ -30,6 +30,7 @@ from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.listed_files import ListedFiles
 from hfsync.local.unreadable import unreadable_file_error
 from hfsync.local.worktree import Worktree, read_worktree, worktree_listing
+from hfsync.local.worktree_tree import WorktreeTree, worktree_tree
 
 if TYPE_CHECKING:
     from git.cmd import Git
@@ -147,6 +148,7 @@ class Source:
         self._root = str(repo_root)
         self._kept: dict[str, bytes] = {}  # path -> its checked bytes, read once more
         self._kept_size = 0
+        self._staged: WorktreeTree | None = None
 
     def took(self, found: Worktree) -> None:
         """The working tree as `read_worktree` found it (when its listing was needed)."""
@@ -172,6 +174,18 @@ class Source:
         if self.commit is None and isinstance(self.files, ListedFiles):
             self.files.every()
         return self._fingerprintable
+
+    def git_tree(self) -> str | WorktreeTree:
+        """The source as a git commit or tree id; for the working tree, the tree git stages
+        (`worktree_tree.py`) when first asked, before any file is listed (a file saved after it
+        is seen as changed by the next sync's diff), or why it cannot. Asked again (a plan made
+        again: after creating the repo, when the remote moved), the same answer, as the
+        listing is the same."""
+        if self.commit is not None:
+            return self.commit
+        if self._staged is None:
+            self._staged = worktree_tree(self.repo_root, self._git_dir or git_dir(self.repo_root))
+        return self._staged.tree if self._staged.tree is not None else self._staged
 
     @property
     def label(self) -> str:
