@@ -307,11 +307,12 @@ class Source:
 
     def check_readable(self, paths: Iterable[str]) -> None:
         """Refuse, before anything is written, a working tree file to upload that cannot be read
-        (its blob id may come from git's index without hfsync reading it)."""
+        (its blob id may come from git's index without hfsync reading it). A file whose bytes
+        are kept from this sync's read (the secret scan's) was read: its upload takes them."""
         if self.commit is not None:
             return
         for path in paths:
-            if not os.access(self._disk_path(path), os.R_OK):
+            if path not in self._kept and not os.access(self._disk_path(path), os.R_OK):
                 denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
                 raise unreadable_file_error(path, denied)
 
