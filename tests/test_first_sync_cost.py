@@ -91,3 +91,15 @@ def test_the_working_tree_is_staged_once_per_source(make_repo) -> None:
     assert source.git_tree() == staged
     assert dict(source.files).keys() == {"app.py"}
     assert read_source(repo, None, lambda path: True).git_tree() not in (staged, None)
+
+
+def test_a_file_is_read_whole_whatever_size_was_listed(tmp_path: Path) -> None:
+    """Source reads a file with as few system calls as it can, its listed size as a hint: the
+    whole file comes back when it grew or shrank since (the blob check then says it changed)."""
+    from hfsync.local.source import _read_file
+
+    file = tmp_path / "f.bin"
+    for data in (b"", b"x", b"0123456789" * 1000, bytes(range(256)) * 9000):
+        file.write_bytes(data)
+        for hint in (0, 1, len(data) - 1, len(data), len(data) + 5):
+            assert _read_file(str(file), max(hint, 0)) == data
