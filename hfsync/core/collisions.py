@@ -9,7 +9,7 @@ would delete what hfsync may not (see `Plan.blocked`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from hfsync.core.tree_text import PathList
 
@@ -20,37 +20,64 @@ def collisions(
     """Each upload path that collides with what stays on the remote, with the reason.
 
     `remote` is the whole remote tree's paths, out-of-scope paths included: they stay, so they
-    collide; `deleted` are the paths the plan deletes. Each upload costs a few searches of the
-    sorted paths, however large the tree; a folder shared by many uploads is searched once.
+    collide; `deleted` are the paths the plan deletes. With fewer uploads than remote paths,
+    each upload costs a few searches of the sorted paths, however large the tree (a folder
+    shared by many uploads is searched once); with more (a first sync), the remote's files and
+    folders are read into sets in one pass, and each upload is a few lookups.
     """
+    uploads = list(uploads)
+    is_file: Callable[[str], bool]
+    under: Callable[[str], int]
+    if len(uploads) >= len(remote):
+        files = set(remote)
+        folders = {folder for path in files for folder in _folders_of(path)}
+        is_file = files.__contains__
+
+        def under(path: str) -> int:
+            return remote.files_under(path) if path in folders else 0
+
+    else:
+        file_at: dict[str, bool] = {}  # folder -> whether the remote has a file there
+
+        def is_file(folder: str) -> bool:
+            found = file_at.get(folder)
+            if found is None:
+                found = file_at[folder] = remote.has_file(folder)
+            return found
+
+        under = remote.files_under
     found = {}
-    file_at: dict[str, bool] = {}  # folder -> whether the remote has a file there
     for path in uploads:
-        why = _collision(path, deleted, remote, file_at)
+        why = _collision(path, deleted, under, is_file)
         if why is not None:
             found[path] = why
     return found
 
 
 def _collision(
-    path: str, deleted: Collection[str], remote: PathList, file_at: dict[str, bool]
+    path: str,
+    deleted: Collection[str],
+    under: Callable[[str], int],
+    is_file: Callable[[str], bool],
 ) -> str | None:
-    under = remote.files_under(path)
-    if under and under > sum(1 for p in deleted if p.startswith(path + "/")):
+    files = under(path)
+    if files and files > sum(1 for p in deleted if p.startswith(path + "/")):
         return (
             f"the remote has a folder '{path}/' where the source has a file; writing it would "
             "delete that folder's files: resolve it on the remote or in the source"
         )
-    at = path.find("/")
-    while at >= 0:
-        folder = path[:at]
-        is_file = file_at.get(folder)
-        if is_file is None:
-            is_file = file_at[folder] = remote.has_file(folder)
-        if is_file and folder not in deleted:
+    for folder in _folders_of(path):
+        if is_file(folder) and folder not in deleted:
             return (
                 f"the remote has a file '{folder}' where the source has a folder; writing "
                 "this would delete that file: resolve it on the remote or in the source"
             )
-        at = path.find("/", at + 1)
     return None
+
+
+def _folders_of(path: str) -> Iterator[str]:
+    """The folders `path` lies in, outermost first ("a", "a/b" for "a/b/c")."""
+    at = path.find("/")
+    while at >= 0:
+        yield path[:at]
+        at = path.find("/", at + 1)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from hfsync.core.snapshot import MODE_FILE, RemoteFile
 
@@ -209,6 +209,10 @@ class PathList(_Sorted):
     @classmethod
     def of(cls, paths: Iterable[str]) -> PathList:
         return cls(b"".join(p.encode("utf-8", "surrogateescape") + _NUL for p in sorted(paths)))
+
+    def __iter__(self) -> Iterator[str]:
+        """Every path, in order (the text is joined and split: for a pass over all of them)."""
+        return map(_record_path, self.text.split(_NUL)[:-1])
 
     def has_file(self, path: str) -> bool:
         at = _search(self._text, _NUL, _record_path, path)
