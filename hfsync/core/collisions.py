@@ -21,9 +21,9 @@ def collisions(
 
     `remote` is the whole remote tree's paths, out-of-scope paths included: they stay, so they
     collide; `deleted` are the paths the plan deletes. With fewer uploads than remote paths,
-    each upload costs a few searches of the sorted paths, however large the tree (a folder
-    shared by many uploads is searched once); with more (a first sync), the remote's files and
-    folders are read into sets in one pass, and each upload is a few lookups.
+    each upload costs a search of the sorted paths, however large the tree, and its folder a
+    few (once for all the uploads it holds); with more (a first sync), the remote's files and
+    folders are read into sets in one pass, and each upload is a lookup.
     """
     uploads = list(uploads)
     is_file: Callable[[str], bool]
@@ -37,36 +37,40 @@ def collisions(
             return remote.files_under(path) if path in folders else 0
 
     else:
-        file_at: dict[str, bool] = {}  # folder -> whether the remote has a file there
-
-        def is_file(folder: str) -> bool:
-            found = file_at.get(folder)
-            if found is None:
-                found = file_at[folder] = remote.has_file(folder)
-            return found
-
-        under = remote.files_under
+        is_file, under = remote.has_file, remote.files_under
     found = {}
+    in_folder: dict[str, str | None] = {}  # a folder's answer for the uploads it holds
     for path in uploads:
-        why = _collision(path, deleted, under, is_file)
+        why = _folder_collision(path, deleted, under)
+        if why is None:
+            parent = path.rpartition("/")[0]
+            if parent not in in_folder:
+                in_folder[parent] = _file_collision(parent, deleted, is_file)
+            why = in_folder[parent]
         if why is not None:
             found[path] = why
     return found
 
 
-def _collision(
-    path: str,
-    deleted: Collection[str],
-    under: Callable[[str], int],
-    is_file: Callable[[str], bool],
+def _folder_collision(
+    path: str, deleted: Collection[str], under: Callable[[str], int]
 ) -> str | None:
+    """Why an upload to `path` collides with a remote folder there, or None."""
     files = under(path)
     if files and files > sum(1 for p in deleted if p.startswith(path + "/")):
         return (
             f"the remote has a folder '{path}/' where the source has a file; writing it would "
             "delete that folder's files: resolve it on the remote or in the source"
         )
-    for folder in _folders_of(path):
+    return None
+
+
+def _file_collision(
+    parent: str, deleted: Collection[str], is_file: Callable[[str], bool]
+) -> str | None:
+    """Why an upload into folder `parent` collides with a remote file at it or a folder above
+    it, or None."""
+    for folder in (*_folders_of(parent), parent) if parent else ():
         if is_file(folder) and folder not in deleted:
             return (
                 f"the remote has a file '{folder}' where the source has a folder; writing "
