@@ -108,8 +108,7 @@ def snapshot(
 def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
     """The snapshot of a sync: incremental when the last sync's state allows, else in full; with
     HFSYNC_VERIFY_PLAN, the incremental one is held to the full one."""
-    head = target.remote.head()
-    now = source.git_tree()  # kept with the state even when planned in full
+    head, now = _head_and_tree(target, source)  # the tree is kept even when planned in full
     start: Start | str = f"{FULL_PLAN} is set"
     made: tuple[Plan, Known] | str = f"{FULL_PLAN} is set"
     if enabled():
@@ -138,6 +137,20 @@ def plan_snapshot(target: Target, source: Source, policy: Policy) -> Snapshot:
         full = snapshot(target, source, policy, head)
         _verified(differences(fast.plan, full.plan, fast.text, full.text, source))
     return fast
+
+
+def _head_and_tree(target: Target, source: Source) -> tuple[str | None, str | WorktreeTree]:
+    """The remote head, and the source as a git commit or tree id (`Source.git_tree`): for a
+    working tree, git stages it (processes of its own, ~0.2 s at 50,000 files) while the head
+    is read (a first request also makes the Hub client: ~0.15 s)."""
+    if source.commit is not None:
+        return target.remote.head(), source.commit
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="hfsync-stage") as pool:
+        staged = pool.submit(source.git_tree)
+        head = target.remote.head()
+        return head, staged.result()
 
 
 def _tree_id(now: str | WorktreeTree) -> str | None:
