@@ -79,12 +79,15 @@ class _Splice:
         self.pieces: list[bytes | memoryview] = []
         self.existed: set[str] = set()  # the paths that had a record in `text`
         at = 0
-        for path in sorted(records):
-            # Records are placed in order: each is searched for after the one before (once past
-            # the text's end, as for a first sync's uploads after the new repo's few files, not
-            # at all).
+        paths = sorted(records)
+        for number, path in enumerate(paths):
+            if at == len(text):  # the rest go after the text's end (a first sync's uploads)
+                self.pieces += [new for p in paths[number:] if (new := records[p]) is not None]
+                break
+            # Records are placed in order: each is searched for after the one before.
             found = _search(text, end, key, path, at)
-            self.pieces.append(view[at:found])
+            if found > at:
+                self.pieces.append(view[at:found])
             at = found
             record = _record_at(text, end, at)
             if at < len(text) and key(record) == path:
