@@ -66,7 +66,7 @@ def check(
     contents = source.read_many((local for _, local, _ in scanned), keep=True)
     for (path, _, blob), (_, data) in zip(scanned, contents, strict=True):
         in_file = []
-        if b"\0" not in data[:8192]:
+        if data.find(b"\0", 0, 8192) < 0 and not sieve.rules_out(data):  # most files: ruled out
             in_file = list(_scan(path, data.decode("utf-8", errors="replace"), detectors, sieve))
         found.extend(in_file)
         if known is not None:
