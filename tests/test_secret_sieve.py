@@ -47,6 +47,18 @@ def test_the_sieve_finds_exactly_what_the_patterns_find(regex: re.Pattern[str], 
     text = before + match + after
     for variant in (text, text[:-3], text[3:], match.encode("ascii", "ignore").decode()):
         assert SIEVE.matches(variant) == exact(variant), variant
+        ruled_out(variant)
+
+
+def ruled_out(text: str) -> bool:
+    """Whether the bytes of `text` are ruled out without decoding; never when a pattern
+    matches, and for ASCII text exactly when its sieves find nothing."""
+    data = text.encode("utf-8", "surrogatepass")
+    out = SIEVE.rules_out(data)
+    assert not (out and exact(text)), text
+    if text.isascii():
+        assert out == (SIEVE._ascii_text.search(text) is None), text
+    return out
 
 
 def test_secrets_at_file_starts_ends_and_around_line_breaks_are_found() -> None:
@@ -77,9 +89,13 @@ def test_secrets_at_file_starts_ends_and_around_line_breaks_are_found() -> None:
         for around in ("", "é", "x", "_", "\n", "\r\n", "\r", "\x0c", "\u2028"):
             for text in (secret + around, around + secret, f"a{around}{secret}{around}z"):
                 assert SIEVE.matches(text) == exact(text), text
+                assert not ruled_out(text), text
     near_misses = ["hf_short", "AIza" + "x" * 34, "xox-", "ghp_" + "a" * 35, "print('aws')"]
     for text in near_misses:
         assert not SIEVE.matches(text) and not exact(text), text
+        ruled_out(text)
+    assert ruled_out("import os\n\nprint(os.getcwd())\n")  # most files: no decoding
+    assert not ruled_out("print('é')\n")  # not ASCII: `matches` decides
 
 
 def test_hfsyncs_own_source_passes_its_secret_scan() -> None:

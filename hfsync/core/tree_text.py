@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from hfsync.core.snapshot import MODE_FILE, RemoteFile
 
@@ -44,9 +44,10 @@ def _record_path(record: bytes) -> str:
     return record.decode("utf-8", "surrogateescape")
 
 
-def _search(text: bytes, end: bytes, key: Callable[[bytes], str], path: str) -> int:
-    """The offset of the first record whose path is >= `path` (len(text): none)."""
-    lo, hi = 0, len(text)
+def _search(text: bytes, end: bytes, key: Callable[[bytes], str], path: str, lo: int = 0) -> int:
+    """The offset of the first record whose path is >= `path` (len(text): none), searched from
+    `lo` (a record's start: every record before it is known to be < `path`)."""
+    hi = len(text)
     while lo < hi:
         mid = (lo + hi) // 2
         start = max(lo, text.rfind(end, 0, mid) + 1)
@@ -78,9 +79,15 @@ class _Splice:
         self.pieces: list[bytes | memoryview] = []
         self.existed: set[str] = set()  # the paths that had a record in `text`
         at = 0
-        for path in sorted(records):
-            found = max(_search(text, end, key, path), at)
-            self.pieces.append(view[at:found])
+        paths = sorted(records)
+        for number, path in enumerate(paths):
+            if at == len(text):  # the rest go after the text's end (a first sync's uploads)
+                self.pieces += [new for p in paths[number:] if (new := records[p]) is not None]
+                break
+            # Records are placed in order: each is searched for after the one before.
+            found = _search(text, end, key, path, at)
+            if found > at:
+                self.pieces.append(view[at:found])
             at = found
             record = _record_at(text, end, at)
             if at < len(text) and key(record) == path:
@@ -206,6 +213,10 @@ class PathList(_Sorted):
     def of(cls, paths: Iterable[str]) -> PathList:
         return cls(b"".join(p.encode("utf-8", "surrogateescape") + _NUL for p in sorted(paths)))
 
+    def __iter__(self) -> Iterator[str]:
+        """Every path, in order (the text is joined and split: for a pass over all of them)."""
+        return map(_record_path, self.text.split(_NUL)[:-1])
+
     def has_file(self, path: str) -> bool:
         at = _search(self._text, _NUL, _record_path, path)
         return at < len(self._text) and _record_path(_record_at(self._text, _NUL, at)) == path
@@ -213,7 +224,10 @@ class PathList(_Sorted):
     def files_under(self, folder: str) -> int:
         """How many files lie under `folder/` (any depth)."""
         text = self._text
-        start = _search(text, _NUL, _record_path, folder + "/")
+        prefix = folder + "/"
+        start = _search(text, _NUL, _record_path, prefix)
+        if not _record_path(_record_at(text, _NUL, start)).startswith(prefix):
+            return 0  # the usual answer, for a file's path: one search, not two
         # Every path under the folder sorts before prefix with '/' raised to '0'.
         stop = _search(text, _NUL, _record_path, folder + "0")
         return text.count(_NUL, start, stop) if stop > start else 0

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from hfsync.core.describe import describe_change
 from hfsync.core.errors import (
@@ -35,6 +36,9 @@ from hfsync.local.state import BasePointer, run_lock
 from hfsync.remotes import Change
 from hfsync.remotes.target import Target
 from hfsync.validate import validate
+
+if TYPE_CHECKING:
+    from hfsync.validate.secrets import Scanned
 
 MAX_ATTEMPTS = 3
 REPLANNED = "another commit landed first, so nothing was written; planned again on the new head"
@@ -84,6 +88,7 @@ def _write(
     policy: Policy,
     written: Written,
 ) -> SyncResult:
+    scanned: Scanned = {}  # the secret scan's answers: a plan checked again scans no file twice
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             snap = plan_snapshot(target, source, policy)
@@ -92,7 +97,7 @@ def _write(
                     written.created = f"would create {target.remote.missing}"
                 else:  # a repo is created only for a plan that passes every check
                     check_plan(snap.plan, target.config.max_delete, options.force)
-                    validate(target, source, snap.plan, snap.text.paths)
+                    validate(target, source, snap.plan, snap.text.paths, scanned)
                     written.planned, written.planned_head = True, None  # creating: check after
                     written.created = target.remote.create_missing()
                     snap = plan_snapshot(target, source, policy)
@@ -115,7 +120,7 @@ def _write(
             )
             if options.on_plan is not None:
                 options.on_plan(target, plan)
-            validate(target, source, plan, snap.text.paths)
+            validate(target, source, plan, snap.text.paths, scanned)
             if options.dry_run:
                 return result
             if not plan.has_changes:

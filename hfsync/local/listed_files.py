@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping, MutableMapping
 from dataclasses import replace
 
 from hfsync.core.snapshot import LocalFile
@@ -82,6 +82,11 @@ class ListedFiles(MutableMapping[str, LocalFile]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.every())
+
+    def items(self) -> ItemsView[str, LocalFile]:
+        """The listing's items (the source is listed once): `dict(files.items())` copies it in
+        one pass, where `dict(files)` asked `__getitem__` for each path (~50 ms at 50,000)."""
+        return self.every().items()
 
     def __len__(self) -> int:
         return len(self.every())

@@ -5,6 +5,8 @@ when progress is shown, and what the commit of them will write in the tree."""
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import SourceError
@@ -25,6 +27,7 @@ INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the b
 UPLOAD_BATCH = 64 << 20  # with progress shown, large files go up in batches of about this size
 PREUPLOAD_CHUNK = 1024  # uploads per preupload call: 4 of the client's 256-path requests
 PREUPLOAD_STREAMS = 2  # preupload calls at a time
+GITIGNORE = ".gitignore"
 
 
 def prepare_uploads(
@@ -37,13 +40,21 @@ def prepare_uploads(
 
     With a `meter` and more than UPLOAD_BATCH bytes of large files, they are uploaded in
     batches of about that size, each counted once the Hub has it (one preupload and one
-    Xet session per batch); otherwise in one go."""
+    Xet session per batch); otherwise in one go. Each operation is made (its bytes read and
+    hashed) when its preupload call is, so that most are made while earlier calls are in flight.
+    """
     # A commit's blobs are read by one git process, not one per upload.
     in_git = [local.path for _, local in change.uploads] if source.commit is not None else []
     blobs = dict(source.read_many(in_git))
-    prepared = {
-        path: addition(path, local, source, blobs.get(local.path)) for path, local in change.uploads
-    }
+    uploads = dict(change.uploads)
+    prepared: dict[str, Prepared] = {}
+
+    def made(path: str) -> Any:
+        if path not in prepared:
+            local = uploads[path]
+            prepared[path] = addition(path, local, source, blobs.get(local.path))
+        return prepared[path][0]
+
     sizes = {path: local.size for path, local in change.uploads}
     batches = _upload_batches(sizes) if meter is not None else [list(sizes)]
     large = [size for size in sizes.values() if size > INLINE_SIZE]
@@ -52,11 +63,11 @@ def prepare_uploads(
         task = meter("sent", len(large), sum(large))
     # The Hub decides what a `.gitignore` being committed drops from what the client sends
     # with each preupload call; the client sends it only with the call that uploads it.
-    gitignore = _gitignore_content([operation for operation, _ in prepared.values()])
+    gitignore = _gitignore_content(made(GITIGNORE)) if GITIGNORE in uploads else None
     sent: list[int | None] = []
     try:
         for batch in batches:
-            sent.append(_preupload(client, [prepared[path][0] for path in batch], gitignore))
+            sent.append(_preupload(client, (made(path) for path in batch), gitignore))
             if task is not None:
                 done = [sizes[path] for path in batch if sizes[path] > INLINE_SIZE]
                 task.advance(sum(done), len(done))
@@ -76,26 +87,36 @@ def prepare_uploads(
     return ready, entries, _added(sent)
 
 
-def _preupload(client: HubClient, operations: list[Any], gitignore: str | None) -> int | None:
+def _preupload(client: HubClient, operations: Iterable[Any], gitignore: str | None) -> int | None:
     """Preupload `operations`: many of them in calls of PREUPLOAD_CHUNK, PREUPLOAD_STREAMS
     at a time, so that the client's work on one overlaps the Hub's on another (a
-    10,000-file first sync waited ~1 s on 40 requests made one after the other). Every
-    call carries the `.gitignore` being committed (`gitignore`), whichever call uploads it.
-    The bytes of file content sent, where Xet measured them (else None)."""
-    chunks = [
-        operations[start : start + PREUPLOAD_CHUNK]
-        for start in range(0, len(operations), PREUPLOAD_CHUNK)
-    ]
-    if len(chunks) <= 1:
-        return _preupload_call(client, operations, gitignore)
+    10,000-file first sync waited ~1 s on 40 requests made one after the other); the
+    operations of a chunk are taken from `operations` (made) while the calls before it are
+    in flight. Every call carries the `.gitignore` being committed (`gitignore`), whichever
+    call uploads it. The bytes of file content sent, where Xet measured them (else None)."""
+    chunks = _chunks(operations)
+    first, second = next(chunks, []), next(chunks, None)
+    if second is None:
+        return _preupload_call(client, first, gitignore)
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(PREUPLOAD_STREAMS, thread_name_prefix="hfsync-preupload")
     try:
-        calls = [pool.submit(_preupload_call, client, chunk, gitignore) for chunk in chunks]
+        calls = [pool.submit(_preupload_call, client, first, gitignore)]
+        calls += [
+            pool.submit(_preupload_call, client, chunk, gitignore)
+            for chunk in itertools.chain([second], chunks)
+        ]
         return _added([future.result() for future in calls])
     finally:  # on a failure or Ctrl-C: the calls not started are dropped
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(operations: Iterable[Any]) -> Iterator[list[Any]]:
+    """`operations` in lists of PREUPLOAD_CHUNK, each taken when asked for."""
+    taken = iter(operations)
+    while chunk := list(itertools.islice(taken, PREUPLOAD_CHUNK)):
+        yield chunk
 
 
 def _added(counts: list[int | None]) -> int | None:
@@ -171,13 +192,10 @@ def addition(path: str, local: LocalFile, source: Source, blob: bytes | None = N
     return _commit_operation_add()(path_in_repo=path, path_or_fileobj=content), pinned
 
 
-def _gitignore_content(additions: list[Any]) -> str | None:
-    """The text of the `.gitignore` among `additions`, read as the client reads it; None."""
-    for operation in additions:
-        if operation.path_in_repo == ".gitignore":
-            with operation.as_file() as handle:
-                return str(handle.read().decode(errors="replace"))
-    return None
+def _gitignore_content(operation: Any) -> str:
+    """The text of the `.gitignore` `operation` uploads, read as the client reads it."""
+    with operation.as_file() as handle:
+        return str(handle.read().decode(errors="replace"))
 
 
 @functools.cache

@@ -148,20 +148,27 @@ def configure_client(policy: RetryPolicy) -> None:
     timeout = httpx2.Timeout(policy.timeout, connect=min(policy.timeout, 15.0))
     limits = timeout.as_dict()
 
-    class TimeoutTransport(httpx2.HTTPTransport):
-        """The default transport, with a timeout on requests that ask for none: huggingface_hub
-        passes `timeout=None` (no timeout at all) on many calls, so a stalled answer would wait
-        forever."""
+    class TimeoutTransport(httpx2.BaseTransport):
+        """The client's own transport, with a timeout on requests that ask for none:
+        huggingface_hub passes `timeout=None` (no timeout at all) on many calls, so a stalled
+        answer would wait forever. It wraps the transport the client made (a second one would
+        load the certificates again: ~20 ms of every run)."""
+
+        def __init__(self, inner: httpx2.BaseTransport) -> None:
+            self.inner = inner
 
         def handle_request(self, request: httpx2.Request) -> httpx2.Response:
             given = request.extensions.get("timeout") or {}
             merged = {key: given.get(key) or value for key, value in limits.items()}
             request.extensions = {**request.extensions, "timeout": merged}
-            return super().handle_request(request)
+            return self.inner.handle_request(request)
+
+        def close(self) -> None:
+            self.inner.close()
 
     def factory() -> httpx2.Client:
         client = _http.default_client_factory()
-        client._transport = TimeoutTransport()
+        client._transport = TimeoutTransport(client._transport)
         return client
 
     if getattr(_http, "_hfsync_timeout", None) != timeout:

@@ -61,7 +61,7 @@ def local_files(target: Target, source: Source) -> dict[str, LocalFile]:
     """The source's files in scope, keyed by their remote path (symlinks kept as links where the
     remote keeps them, see `keep_links`)."""
     if not target.scope.maps_paths:
-        files = dict(source.files)
+        files = dict(source.files.items())
     else:
         files = {target.scope.to_remote(path): file for path, file in source.files.items()}
     return keep_links(target.scope, files) if target.remote.keeps_links else files

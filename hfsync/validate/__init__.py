@@ -23,19 +23,25 @@ if TYPE_CHECKING:
     from hfsync.core.tree_text import PathList
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
+    from hfsync.validate.secrets import Scanned
 
 
-def findings_for(target: Target, source: Source, plan: Plan, remote: PathList) -> list[Finding]:
+def findings_for(
+    target: Target, source: Source, plan: Plan, remote: PathList, scanned: Scanned | None = None
+) -> list[Finding]:
     """Every finding on what `plan` would write to `target` (whose paths at the plan's head are
     `remote`), less what its `allow` list lets through. Only the files the plan uploads are read
-    (a no-change plan reads nothing)."""
+    (a no-change plan reads nothing). `scanned`: the secret scan's answers so far in this sync,
+    by path and content (a sync that creates its repo checks its plan again once it exists)."""
     from hfsync.validate import paths, secrets, sizes, space
+    from hfsync.validate.tree import TreeAfter
 
+    after = TreeAfter(remote, plan)
     found = [
-        *secrets.check(target, source, plan),
+        *secrets.check(target, source, plan, scanned),
         *sizes.check(target, source, plan),
-        *paths.check(target, plan, remote),
-        *space.check(target, source, plan, remote),
+        *paths.check(target, plan, after),
+        *space.check(target, source, plan, after),
     ]
     if not found:
         return []  # the usual case: no need to build the `allow` matcher
@@ -43,9 +49,11 @@ def findings_for(target: Target, source: Source, plan: Plan, remote: PathList) -
     return [f for f in found if not allowed(f)]
 
 
-def validate(target: Target, source: Source, plan: Plan, remote: PathList) -> None:
+def validate(
+    target: Target, source: Source, plan: Plan, remote: PathList, scanned: Scanned | None = None
+) -> None:
     """Raise ValidationError (exit 2, nothing written) when the plan has findings."""
-    found = findings_for(target, source, plan, remote)
+    found = findings_for(target, source, plan, remote, scanned)
     if found:
         noun = "problem" if len(found) == 1 else "problems"
         raise ValidationError(

@@ -9,19 +9,19 @@ import re
 from typing import TYPE_CHECKING
 
 from hfsync.core.findings import Finding
-from hfsync.validate.tree import is_hub_git_url, tree_after
+from hfsync.validate.tree import is_hub_git_url
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.core.tree_text import PathList
     from hfsync.remotes.target import Target
+    from hfsync.validate.tree import TreeAfter
 
 MAX_ENTRIES_PER_FOLDER = 10_000
 _FIX = "rename it, or leave it out with the target's `exclude`"
 _SEPARATORS = re.compile(r"[/\\]")
 
 
-def check(target: Target, plan: Plan, remote: PathList) -> list[Finding]:
+def check(target: Target, plan: Plan, tree: TreeAfter) -> list[Finding]:
     config = target.config
     api = config.repo is not None
     hub = api or is_hub_git_url(config.url)
@@ -32,7 +32,7 @@ def check(target: Target, plan: Plan, remote: PathList) -> list[Finding]:
             found.append(Finding("path", op.path, 0, problem, _FIX))
     if not plan.uploads:
         return found
-    after = tree_after(remote, plan)
+    after = tree.paths
     entries = {
         folder: after.entries_in(folder) for folder in {_parent(op.path) for op in plan.uploads}
     }

@@ -20,16 +20,27 @@ if TYPE_CHECKING:
     from hfsync.remotes.target import Target
     from hfsync.validate.sieve import Sieve
 
+# The findings of files scanned already, by (path in the target, git blob id): the same path
+# and bytes give the same findings.
+Scanned = dict[tuple[str, str], list[Finding]]
+
 MAX_SCANNED_BYTES = 2_000_000
 # `.env`, `.env.local`, `.env.production` hold secrets; these suffixes are templates.
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
 
 
-def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
+def check(
+    target: Target, source: Source, plan: Plan, known: Scanned | None = None
+) -> list[Finding]:
+    """The secrets and `.env` files among the plan's uploads. `known`: the findings of files
+    scanned earlier in this sync, not scanned again; the files scanned now are added to it."""
     found: list[Finding] = []
-    scanned: list[tuple[str, str]] = []  # (path in the target, local path)
+    scanned: list[tuple[str, str, str]] = []  # (path in the target, local path, blob id)
     for op in plan.uploads:
         if op.local is None:
+            continue
+        if known is not None and (op.path, op.local.sha1) in known:
+            found.extend(known[op.path, op.local.sha1])
             continue
         name = op.path.rpartition("/")[2]  # remote paths are '/'-separated, as git's
         if name.startswith(".env") and not name.endswith(_ENV_TEMPLATES):
@@ -45,17 +56,21 @@ def check(target: Target, source: Source, plan: Plan) -> list[Finding]:
             )
             continue
         if op.local.size <= MAX_SCANNED_BYTES:
-            scanned.append((op.path, op.local.path))
+            scanned.append((op.path, op.local.path, op.local.sha1))
     if not scanned:
         return found  # importing the detectors costs more than a whole no-change run's plan
     detectors = _detectors()
     sieve = _sieve(detectors)
     # A commit's blobs are read by one git process, not one per file; small files' bytes are
     # kept for the upload (read once, and what is sent is what was scanned).
-    contents = source.read_many((local for _, local in scanned), keep=True)
-    for (path, _), (_, data) in zip(scanned, contents, strict=True):
-        if b"\0" not in data[:8192]:
-            found.extend(_scan(path, data.decode("utf-8", errors="replace"), detectors, sieve))
+    contents = source.read_many((local for _, local, _ in scanned), keep=True)
+    for (path, _, blob), (_, data) in zip(scanned, contents, strict=True):
+        in_file = []
+        if data.find(b"\0", 0, 8192) < 0 and not sieve.rules_out(data):  # most files: ruled out
+            in_file = list(_scan(path, data.decode("utf-8", errors="replace"), detectors, sieve))
+        found.extend(in_file)
+        if known is not None:
+            known[path, blob] = in_file
     return found
 
 

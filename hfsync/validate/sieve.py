@@ -113,6 +113,19 @@ class Sieve:
             re2, [sieve for sieve, ascii_only in sieves.values() if not ascii_only]
         )
         self._ascii_text: Any = _alternation(re2, [sieve for sieve, _ in sieves.values()])
+        # The same RE2 pattern over an ASCII file's bytes: RE2 searches a str as its UTF-8
+        # bytes, so the answer is the same, without decoding the file and encoding it again.
+        self._ascii_bytes: Any = None
+        if self._ascii_text is not None:
+            self._ascii_bytes = re2.compile(self._ascii_text.pattern.encode())
+
+    def rules_out(self, data: bytes) -> bool:
+        """True when no pattern matches the text of `data` (the bytes of a file read as
+        UTF-8), said without decoding it: for an ASCII file whose sieves find nothing. False
+        otherwise (not ASCII, or a sieve matched): `matches` decides on the text."""
+        if self._unsieved or not data.isascii():
+            return False
+        return self._ascii_bytes is None or self._ascii_bytes.search(data) is None
 
     def matches(self, text: str) -> bool:
         if any(p.search(text) for p in self._unsieved):

@@ -8,13 +8,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.findings import Finding
-from hfsync.validate.tree import is_space, tree_after
+from hfsync.validate.tree import is_space
 
 if TYPE_CHECKING:
     from hfsync.core.plan import Plan
-    from hfsync.core.tree_text import PathList
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
+    from hfsync.validate.tree import TreeAfter
 
 README = "README.md"
 SDKS = ("gradio", "streamlit", "docker", "static")
@@ -30,7 +30,7 @@ _FRONT_MATTER_RE = re.compile(
 _FIX_YAML = "fix the YAML there (quote values holding ': ', '#' or brackets)"
 
 
-def check(target: Target, source: Source, plan: Plan, remote: PathList) -> list[Finding]:
+def check(target: Target, source: Source, plan: Plan, after: TreeAfter) -> list[Finding]:
     """Findings on the Space's README.md in the tree the plan leaves, when the plan could break
     the Space's configuration or makes the Space: README.md written or deleted, any deletion
     (the app file's, say), or a Space the sync creates (which must start with a configuration,
@@ -42,7 +42,7 @@ def check(target: Target, source: Source, plan: Plan, remote: PathList) -> list[
     creating = target.remote.missing is not None
     if not (touched or creating or plan.deletes):
         return []
-    tree = tree_after(remote, plan)
+    tree = after.paths
     if not tree.has_file(README):
         if not (touched or creating):
             return []  # no README before the sync either: not this sync's doing

@@ -3,6 +3,7 @@ target it is."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,9 +12,21 @@ if TYPE_CHECKING:
     from hfsync.remotes.target import Target
 
 
-def tree_after(remote: PathList, plan: Plan) -> PathList:
-    """Every remote path after the plan: the head's (`remote`), plus uploads, less deletions."""
-    return remote.patched((op.path for op in plan.uploads), {op.path for op in plan.deletes})
+class TreeAfter:
+    """Every remote path after the plan: the head's (`remote`), plus uploads, less deletions;
+    patched when a check first asks, once for all the checks (at 50,000 uploads a patch costs
+    about a tenth of a second)."""
+
+    def __init__(self, remote: PathList, plan: Plan) -> None:
+        self._remote = remote
+        self._plan = plan
+
+    @cached_property
+    def paths(self) -> PathList:
+        plan = self._plan
+        return self._remote.patched(
+            (op.path for op in plan.uploads), {op.path for op in plan.deletes}
+        )
 
 
 def is_hub_git_url(url: str | None) -> bool:
