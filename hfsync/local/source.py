@@ -28,6 +28,8 @@ from hfsync.local.commit_reader import (
 )
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.listed_files import ListedFiles
+from hfsync.local.staged_listing import check_same, tree_files
+from hfsync.local.switches import enabled, verifying
 from hfsync.local.unreadable import unreadable_file_error
 from hfsync.local.worktree import Worktree, read_worktree, worktree_listing
 from hfsync.local.worktree_tree import WorktreeTree, worktree_tree
@@ -93,7 +95,10 @@ def read_source(
     read from git's object database alone: sizes and blob ids come from `git ls-tree`. In the
     working tree, files git knows clean (and does not filter) take their blob id from git's index;
     the others go through the hash index, which reads only files whose stat changed; `meter`
-    counts those reads, when there are any.
+    counts those reads, when there are any. A working tree git staged before it was listed
+    (`Source.git_tree`, as a plan does) is listed from that tree, as a commit is: git stated
+    and hashed every file for it (unless a symlink is in scope, or HFSYNC_FULL_PLAN is set;
+    HFSYNC_VERIFY_PLAN reads it both ways and stops on a difference).
     """
     git = _git(repo_root)
     if rev is not None:
@@ -105,8 +110,15 @@ def read_source(
     source = Source(repo_root, None, {}, index=None, git_dir=directory)
 
     def listing() -> tuple[dict[str, LocalFile], bool]:
+        staged = source.staged_tree() if enabled() else None
+        files = tree_files(git, staged, include) if staged is not None else None
+        if files is not None and not verifying():
+            source.took_staged()
+            return files, False
         found = read_worktree(repo_root, directory, git, include, meter)
         source.took(found)
+        if files is not None:
+            check_same(files, found.files)
         return found.files, bool(found.link_files)
 
     source.files = ListedFiles(listing)
@@ -174,6 +186,17 @@ class Source:
         if self.commit is None and isinstance(self.files, ListedFiles):
             self.files.every()
         return self._fingerprintable
+
+    def staged_tree(self) -> str | None:
+        """The working tree's tree id, when `git_tree` staged it already (nothing is staged)."""
+        return self._staged.tree if self._staged is not None else None
+
+    def took_staged(self) -> None:
+        """The working tree listed from the tree git staged: no symlink in scope, nothing git
+        converts or does not check (`worktree_tree` staged none), git hashed every file."""
+        self._link_files = {}
+        self._existing = None
+        self._fingerprintable = True
 
     def git_tree(self) -> str | WorktreeTree:
         """The source as a git commit or tree id; for the working tree, the tree git stages
