@@ -111,7 +111,7 @@ def read_source(
 
     def listing() -> tuple[dict[str, LocalFile], bool]:
         staged = source.staged_tree() if enabled() else None
-        files = tree_files(git, staged, include) if staged is not None else None
+        files = tree_files(repo_root, staged, include) if staged is not None else None
         if files is not None and not verifying():
             source.took_staged()
             return files, False

@@ -6,33 +6,38 @@ Only where nothing needs the disk: no symlink in scope (a link is checked where 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from hfsync.core.errors import HfsyncError
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, LocalFile
-from hfsync.local.commit_reader import commit_tree
+from hfsync.local.gitcmd import git_output, split_z
 from hfsync.local.symlinks import MODE_LINK
 from hfsync.local.unreadable import check_name
 
-if TYPE_CHECKING:
-    from git.cmd import Git
+_MODES = {MODE_EXECUTABLE: MODE_EXECUTABLE}  # a blob's git mode as LocalFile keeps it
 
 
-def tree_files(git: Git, tree: str, include: Callable[[str], bool]) -> dict[str, LocalFile] | None:
-    """The files of `tree` that `include` keeps, as `read_commit` reads a commit's; None when a
-    symlink is among them."""
-    blobs, _ = commit_tree(git, tree)
+def tree_files(
+    repo_root: Path, tree: str, include: Callable[[str], bool]
+) -> dict[str, LocalFile] | None:
+    """The files of `tree` that `include` keeps, as `read_commit` reads a commit's (names
+    decoded as `read_worktree` decodes them); None when a symlink is among them."""
+    out = os.fsdecode(git_output(repo_root, "ls-tree", "-r", "-l", "-z", "--full-tree", tree))
+    check_names = not out.isascii()  # ASCII names are valid UTF-8 already
     files: dict[str, LocalFile] = {}
-    for path, blob in blobs.items():
-        if not include(path):
-            continue
-        if blob.mode == MODE_LINK:
+    for record in split_z(out):
+        info, path = record.split("\t", 1)
+        mode, kind, sha1, size = info.split()
+        if kind != "blob" or not include(path):
+            continue  # a submodule, or out of scope
+        if mode == MODE_LINK:
             return None
-        check_name(path)
-        mode = MODE_EXECUTABLE if blob.mode == MODE_EXECUTABLE else MODE_FILE
-        files[path] = LocalFile(path, blob.size, blob.sha1, mode=mode)
+        if check_names:
+            check_name(path)
+        files[path] = LocalFile(path, int(size), sha1, mode=_MODES.get(mode, MODE_FILE))
     return files
 
 
