@@ -28,6 +28,7 @@ from hfsync.local.commit_reader import (
 )
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.listed_files import ListedFiles
+from hfsync.local.repository import git_dir
 from hfsync.local.staged_listing import check_same, tree_files
 from hfsync.local.switches import enabled, verifying
 from hfsync.local.unreadable import unreadable_file_error
@@ -45,31 +46,6 @@ _HASH_OBJECT_BATCH = 1000  # paths per `git hash-object` call, well under the ar
 # for the next read of the same path (the secret scan's reads serve the upload that follows).
 KEEP_FILE_BYTES = 1 << 20
 KEEP_BYTES = 128 << 20
-
-
-def git_dir(repo_root: Path) -> Path:
-    """The repository's git directory (`.git`, or a linked worktree's own), where hfsync keeps
-    its caches."""
-    import git
-
-    with git.Repo(repo_root) as repo:
-        return Path(repo.git_dir)
-
-
-def find_repo_root(start: Path) -> Path:
-    """The work tree root of the git repository containing `start`."""
-    import git
-
-    try:
-        with git.Repo(start, search_parent_directories=True) as repo:
-            root = repo.working_tree_dir
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        root = None
-    if root is None:
-        raise SourceError(
-            f"not inside a git repository: {start}; run hfsync from your project's checkout"
-        )
-    return Path(root)
 
 
 def list_paths(repo_root: Path, rev: str | None) -> list[str]:
@@ -100,8 +76,8 @@ def read_source(
     and hashed every file for it (unless a symlink is in scope, or HFSYNC_FULL_PLAN is set;
     HFSYNC_VERIFY_PLAN reads it both ways and stops on a difference).
     """
-    git = _git(repo_root)
     if rev is not None:
+        git = _git(repo_root)
         commit = resolve_commit(git, repo_root, rev)
         return Source(
             repo_root, commit, ListedFiles(lambda: read_commit(repo_root, git, commit, include))
@@ -115,7 +91,7 @@ def read_source(
         if files is not None and not verifying():
             source.took_staged()
             return files, False
-        found = read_worktree(repo_root, directory, git, include, meter)
+        found = read_worktree(repo_root, directory, _git(repo_root), include, meter)
         source.took(found)
         if files is not None:
             check_same(files, found.files)
