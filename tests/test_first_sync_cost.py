@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hfsync.testing.hub import TestHub
 from hfsync.validate.secrets import Scanned
 from tests.helpers_git import commit_all, hfsync, write_files
@@ -103,3 +105,75 @@ def test_a_file_is_read_whole_whatever_size_was_listed(tmp_path: Path) -> None:
         file.write_bytes(data)
         for hint in (0, 1, len(data) - 1, len(data), len(data) + 5):
             assert _read_file(str(file), max(hint, 0)) == data
+
+
+def staged_repo(make_repo) -> Path:
+    """Tracked, modified, deleted, executable, ignored and untracked files, in folders."""
+    repo: Path = make_repo(
+        {
+            ".gitignore": "*.log\n",
+            "a.txt": "alpha\n",
+            "src/b.py": "print(1)\n",
+            "src/run.sh": "#!/bin/sh\n",
+            "gone.txt": "soon deleted\n",
+        }
+    )
+    (repo / "src/run.sh").chmod(0o755)
+    commit_all(repo, "executable")
+    write_files(repo, {"a.txt": "alpha, edited\n", "new/c.txt": "untracked\n", "x.log": "no\n"})
+    (repo / "gone.txt").unlink()
+    return repo
+
+
+def test_a_staged_working_tree_is_listed_from_its_tree_as_it_is_read(
+    make_repo, monkeypatch
+) -> None:
+    """Once git staged the working tree (as a plan does first), its listing is that tree's:
+    no file is read for it (git hashed the edited and the untracked ones), and it equals the
+    working tree read from disk (HFSYNC_VERIFY_PLAN, the test suite's default, holds the two
+    equal; HFSYNC_FULL_PLAN reads from disk)."""
+    from hfsync.local.source import read_source
+
+    repo = staged_repo(make_repo)
+    monkeypatch.delenv("HFSYNC_VERIFY_PLAN")
+    staged = read_source(repo, None, lambda path: True)
+    assert isinstance(staged.git_tree(), str)
+    listed = dict(staged.files.items())
+    assert staged.files_read == 0 and staged.fingerprintable
+
+    read = read_source(repo, None, lambda path: True)
+    assert dict(read.files.items()) == listed
+    assert sorted(listed) == [".gitignore", "a.txt", "new/c.txt", "src/b.py", "src/run.sh"]
+    assert read.files_read == 2  # the edited and the untracked file, hashed by hfsync
+    assert listed["src/run.sh"].mode == "100755"
+
+    monkeypatch.setenv("HFSYNC_FULL_PLAN", "1")
+    full = read_source(repo, None, lambda path: True)
+    full.git_tree()
+    assert dict(full.files.items()) == listed and full.files_read == 2
+
+
+def test_a_file_changed_between_staging_and_listing_stops_a_verified_run(make_repo) -> None:
+    """HFSYNC_VERIFY_PLAN lists the staged tree and reads the working tree: a difference (here
+    a file saved between the two) is an error, before anything is written."""
+    from hfsync.core.errors import HfsyncError
+    from hfsync.local.source import read_source
+
+    repo = staged_repo(make_repo)
+    source = read_source(repo, None, lambda path: True)
+    source.git_tree()
+    write_files(repo, {"src/b.py": "print(2)\n"})
+    with pytest.raises(HfsyncError, match=r"staged it differs .*\['src/b.py'\]"):
+        dict(source.files.items())
+
+
+def test_a_symlink_in_scope_is_listed_from_the_working_tree(make_repo, monkeypatch) -> None:
+    from hfsync.local.source import read_source
+
+    repo = staged_repo(make_repo)
+    (repo / "link.txt").symlink_to("a.txt")
+    monkeypatch.delenv("HFSYNC_VERIFY_PLAN")
+    source = read_source(repo, None, lambda path: True)
+    assert isinstance(source.git_tree(), str)
+    assert source.files["link.txt"].sha1 == source.files["a.txt"].sha1  # the file it names
+    assert source.files_read == 3 and not source.fingerprintable  # the link's file too

@@ -13,7 +13,8 @@ import pytest
 
 from hfsync.core.errors import SourceError
 from hfsync.local.hashindex import git_blob_sha1
-from hfsync.local.source import find_repo_root, list_paths, read_source
+from hfsync.local.repository import find_repo_root
+from hfsync.local.source import list_paths, read_source
 from tests.helpers_git import commit_all, git, hash_object, init_repo, write
 
 
@@ -44,6 +45,14 @@ def test_find_repo_root_outside_a_repository_is_refused(tmp_path: Path) -> None:
     plain.mkdir()
     with pytest.raises(SourceError, match=r"not inside a git repository: .*plain; run hfsync"):
         find_repo_root(plain)
+
+
+def test_a_repository_git_will_not_work_in_is_refused_with_gits_reason(repo: Path) -> None:
+    """Found by git itself (`rev-parse`): where git refuses to work (here inside .git, where
+    there is no work tree; likewise a repository of another owner), its reason is the error."""
+    with pytest.raises(SourceError, match=r"git cannot work in .*\.git: .*work tree"):
+        find_repo_root(repo / ".git")
+    assert find_repo_root(repo) == repo
 
 
 def test_list_paths_worktree_is_tracked_plus_untracked_not_ignored(repo: Path) -> None:

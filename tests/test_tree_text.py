@@ -118,3 +118,29 @@ def test_a_patch_of_many_paths_answers_as_the_patched_tree() -> None:
         assert patched.paths.entries_in(folder) == expected.paths.entries_in(folder)
         assert patched.paths.files_under(folder) == expected.paths.files_under(folder)
     assert patched == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees, st.lists(paths.filter(bool), max_size=8), st.lists(paths, max_size=8))
+def test_the_checks_see_the_tree_after_a_plan_as_its_patched_paths(
+    tree: dict[str, RemoteFile], uploads: list[str], asked: list[str]
+) -> None:
+    """validate/tree.py's TreeAfter answers without patching the path list: as the patched
+    list would, for every folder and path (deletions among the remote's paths)."""
+    from hfsync.core.plan import Action, Operation, Plan, Policy
+    from hfsync.validate.tree import TreeAfter
+
+    deletes = sorted(tree)[::2]
+    operations = [Operation(Action.UPLOAD, p, "") for p in dict.fromkeys(uploads)]
+    operations += [Operation(Action.DELETE, p, "") for p in deletes if p not in uploads]
+    plan = Plan(None, tuple(operations), 0, False, Policy())
+    patched = PathList.of(tree).patched(uploads, {op.path for op in plan.deletes})
+    after = TreeAfter(PathList.of(tree), plan)
+    everything = {*tree, *uploads, *asked}
+    asked_folders = {"", *asked, *folders(dict.fromkeys(everything, ENTRY))}
+    assert after.entries_in(asked_folders) == {f: patched.entries_in(f) for f in asked_folders}
+    for path in everything:
+        assert after.has_file(path) == patched.has_file(path), path
+
+
+ENTRY = RemoteFile("1" * 40, 1)

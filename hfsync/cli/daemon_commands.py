@@ -112,7 +112,7 @@ def watch(
     from hfsync.daemons.state_dir import check_checkout_writable
     from hfsync.daemons.watch import Watcher, stop_on_signals
     from hfsync.engine.pipeline import Targets
-    from hfsync.local.source import git_dir
+    from hfsync.local.repository import git_dir
 
     # watchdog (7.1) warns when a folder created with its subfolders at once (`mkdir -p`, git's
     # own folders in .git) is registered twice, then reuses the one watch: noise, not a problem.

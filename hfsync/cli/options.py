@@ -66,7 +66,7 @@ def source_options(verb: str) -> Callable[[F], F]:
 
 
 def repo_and_config(config_path: Path | None) -> tuple[Path, Config]:
-    from hfsync.local.source import find_repo_root
+    from hfsync.local.repository import find_repo_root
 
     repo_root = find_repo_root(Path.cwd())
     return repo_root, load_config(repo_root, config_path)

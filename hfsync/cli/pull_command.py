@@ -36,7 +36,7 @@ def pull(
     """
     from hfsync.engine.pull import pull as do_pull
     from hfsync.engine.pull import undo_pull
-    from hfsync.local.source import git_dir
+    from hfsync.local.repository import git_dir
     from hfsync.ui.progress import Progress
     from hfsync.ui.pull import pull_result, undo_result
 

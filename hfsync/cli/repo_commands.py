@@ -44,7 +44,8 @@ def ls_files(
     """
     from hfsync.config.scope import scope_for_target
     from hfsync.core.scope import scope_from_patterns
-    from hfsync.local.source import find_repo_root, list_paths
+    from hfsync.local.repository import find_repo_root
+    from hfsync.local.source import list_paths
 
     repo_root = find_repo_root(Path.cwd())
     if paths or paths_ignore:
@@ -139,7 +140,7 @@ def init(
 ) -> None:
     """Write a starter hfsync.toml at the repository root."""
     from hfsync.config.starter import write_starter_config
-    from hfsync.local.source import find_repo_root
+    from hfsync.local.repository import find_repo_root
 
     repo_root = find_repo_root(Path.cwd())
     path = write_starter_config(

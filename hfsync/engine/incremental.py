@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
     from hfsync.local.source import Source
     from hfsync.remotes.target import Target
 
-FULL_PLAN = "HFSYNC_FULL_PLAN"
-VERIFY_PLAN = "HFSYNC_VERIFY_PLAN"
 STATE_FORMAT = "1"
 log = logging.getLogger("hfsync.plan")
 
@@ -77,14 +74,6 @@ def config_digest(target: Target) -> str:
         str(target.remote.keeps_modes),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-def enabled() -> bool:
-    return os.environ.get(FULL_PLAN, "") in ("", "0")
-
-
-def verifying() -> bool:
-    return os.environ.get(VERIFY_PLAN, "") not in ("", "0")
 
 
 @dataclass(frozen=True)

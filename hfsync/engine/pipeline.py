@@ -45,7 +45,7 @@ class Targets:
         opened = self._opened.get(target.name)
         if opened is None:
             from hfsync.config.scope import scope_for_target
-            from hfsync.local.source import git_dir
+            from hfsync.local.repository import git_dir
             from hfsync.remotes.target import open_target
 
             scope = scope_for_target(target, self.repo_root, self.config.path)

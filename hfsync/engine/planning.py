@@ -17,25 +17,23 @@ from hfsync.core.tree_text import TreeText
 from hfsync.engine.base import Recovery, pointer_record, recover_base
 from hfsync.engine.ignored import plan_without_ignored
 from hfsync.engine.incremental import (
-    FULL_PLAN,
     Known,
     PlanMismatchError,
     Start,
     config_digest,
     differences,
-    enabled,
     fill_lfs_sha256,
     incremental_plan,
     plan_store,
     standing_after,
     starting_point,
-    verifying,
 )
 from hfsync.engine.patches import settle_brought_in
 from hfsync.engine.pulled import TakenIn, taken_in
 from hfsync.engine.settled import remember_settled, with_settled
 from hfsync.local.listed_files import ListedFiles
 from hfsync.local.plan_state import PlanState
+from hfsync.local.switches import FULL_PLAN, enabled, verifying
 from hfsync.local.worktree_tree import WorktreeTree
 from hfsync.remotes.target import local_files
 

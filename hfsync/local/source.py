@@ -28,6 +28,9 @@ from hfsync.local.commit_reader import (
 )
 from hfsync.local.hashindex import CHUNK_SIZE, HashIndex, git_blob_sha1
 from hfsync.local.listed_files import ListedFiles
+from hfsync.local.repository import git_dir
+from hfsync.local.staged_listing import check_same, tree_files
+from hfsync.local.switches import enabled, verifying
 from hfsync.local.unreadable import unreadable_file_error
 from hfsync.local.worktree import Worktree, read_worktree, worktree_listing
 from hfsync.local.worktree_tree import WorktreeTree, worktree_tree
@@ -43,31 +46,6 @@ _HASH_OBJECT_BATCH = 1000  # paths per `git hash-object` call, well under the ar
 # for the next read of the same path (the secret scan's reads serve the upload that follows).
 KEEP_FILE_BYTES = 1 << 20
 KEEP_BYTES = 128 << 20
-
-
-def git_dir(repo_root: Path) -> Path:
-    """The repository's git directory (`.git`, or a linked worktree's own), where hfsync keeps
-    its caches."""
-    import git
-
-    with git.Repo(repo_root) as repo:
-        return Path(repo.git_dir)
-
-
-def find_repo_root(start: Path) -> Path:
-    """The work tree root of the git repository containing `start`."""
-    import git
-
-    try:
-        with git.Repo(start, search_parent_directories=True) as repo:
-            root = repo.working_tree_dir
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        root = None
-    if root is None:
-        raise SourceError(
-            f"not inside a git repository: {start}; run hfsync from your project's checkout"
-        )
-    return Path(root)
 
 
 def list_paths(repo_root: Path, rev: str | None) -> list[str]:
@@ -93,10 +71,13 @@ def read_source(
     read from git's object database alone: sizes and blob ids come from `git ls-tree`. In the
     working tree, files git knows clean (and does not filter) take their blob id from git's index;
     the others go through the hash index, which reads only files whose stat changed; `meter`
-    counts those reads, when there are any.
+    counts those reads, when there are any. A working tree git staged before it was listed
+    (`Source.git_tree`, as a plan does) is listed from that tree, as a commit is: git stated
+    and hashed every file for it (unless a symlink is in scope, or HFSYNC_FULL_PLAN is set;
+    HFSYNC_VERIFY_PLAN reads it both ways and stops on a difference).
     """
-    git = _git(repo_root)
     if rev is not None:
+        git = _git(repo_root)
         commit = resolve_commit(git, repo_root, rev)
         return Source(
             repo_root, commit, ListedFiles(lambda: read_commit(repo_root, git, commit, include))
@@ -105,8 +86,15 @@ def read_source(
     source = Source(repo_root, None, {}, index=None, git_dir=directory)
 
     def listing() -> tuple[dict[str, LocalFile], bool]:
-        found = read_worktree(repo_root, directory, git, include, meter)
+        staged = source.staged_tree() if enabled() else None
+        files = tree_files(repo_root, staged, include) if staged is not None else None
+        if files is not None and not verifying():
+            source.took_staged()
+            return files, False
+        found = read_worktree(repo_root, directory, _git(repo_root), include, meter)
         source.took(found)
+        if files is not None:
+            check_same(files, found.files)
         return found.files, bool(found.link_files)
 
     source.files = ListedFiles(listing)
@@ -174,6 +162,17 @@ class Source:
         if self.commit is None and isinstance(self.files, ListedFiles):
             self.files.every()
         return self._fingerprintable
+
+    def staged_tree(self) -> str | None:
+        """The working tree's tree id, when `git_tree` staged it already (nothing is staged)."""
+        return self._staged.tree if self._staged is not None else None
+
+    def took_staged(self) -> None:
+        """The working tree listed from the tree git staged: no symlink in scope, nothing git
+        converts or does not check (`worktree_tree` staged none), git hashed every file."""
+        self._link_files = {}
+        self._existing = None
+        self._fingerprintable = True
 
     def git_tree(self) -> str | WorktreeTree:
         """The source as a git commit or tree id; for the working tree, the tree git stages
@@ -341,17 +340,21 @@ def _git(repo_root: Path) -> Git:
 
 
 def _read_file(file: str, size: int) -> bytes:
-    """The bytes of `file`, about `size` long: one read for the bytes and one that finds the
-    end (a file object's open() and read() made twice as many system calls: ~0.2 s more at
-    50,000 small files)."""
+    """The bytes of `file`, listed `size` long: one read when it gives exactly that (the
+    listed file; a read more would only find its end: ~0.05 s at 50,000 files), else read to
+    its end (a read may come short, on a network or FUSE file system). A file object's open()
+    and read() made twice as many system calls. The caller checks the blob id."""
     fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        parts = [os.read(fd, size + 1)]
-        while parts[-1]:
-            parts.append(os.read(fd, max(size, CHUNK_SIZE)))
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return data
+        parts = [data]
+        while chunk := os.read(fd, max(size, CHUNK_SIZE)):
+            parts.append(chunk)
     finally:
         os.close(fd)
-    return parts[0] if len(parts) == 2 else b"".join(parts)
+    return b"".join(parts)
 
 
 def _on_disk(file: str) -> bool:

@@ -32,10 +32,7 @@ def check(target: Target, plan: Plan, tree: TreeAfter) -> list[Finding]:
             found.append(Finding("path", op.path, 0, problem, _FIX))
     if not plan.uploads:
         return found
-    after = tree.paths
-    entries = {
-        folder: after.entries_in(folder) for folder in {_parent(op.path) for op in plan.uploads}
-    }
+    entries = tree.entries_in({_parent(op.path) for op in plan.uploads})
     found += [
         Finding(
             "path",

@@ -42,8 +42,7 @@ def check(target: Target, source: Source, plan: Plan, after: TreeAfter) -> list[
     creating = target.remote.missing is not None
     if not (touched or creating or plan.deletes):
         return []
-    tree = after.paths
-    if not tree.has_file(README):
+    if not after.has_file(README):
         if not (touched or creating):
             return []  # no README before the sync either: not this sync's doing
         return [
@@ -89,7 +88,7 @@ def check(target: Target, source: Source, plan: Plan, after: TreeAfter) -> list[
                     "set `app_port` to the port the app listens on",
                 )
             )
-        if not tree.has_file("Dockerfile"):
+        if not after.has_file("Dockerfile"):
             found.append(
                 _finding(
                     lines.get("sdk", 1),
@@ -99,7 +98,7 @@ def check(target: Target, source: Source, plan: Plan, after: TreeAfter) -> list[
             )
         return found
     app_file = meta.get("app_file", DEFAULT_APP_FILE[sdk])
-    if not isinstance(app_file, str) or not tree.has_file(app_file.removeprefix("./")):
+    if not isinstance(app_file, str) or not after.has_file(app_file.removeprefix("./")):
         line = lines.get("app_file", lines.get("sdk", 1))
         found.append(
             _finding(
