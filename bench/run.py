@@ -9,6 +9,7 @@ min, max). The table is printed as Markdown and all figures are written as JSON.
     python -m bench --sizes 1000 10000 --table-size 10000 --hub-size 10000 --runs 3
     python -m bench --only incremental    # only issue 23's rows (bench/rows_incremental.py)
     python -m bench --only incremental --quick
+    python -m bench --only hub --first-runs 5   # only the Hub rows (bench/rows_hub.py)
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["incremental"],
-        help="run only these rows (incremental: bench/rows_incremental.py)",
+        choices=["incremental", "hub"],
+        help="run only these rows (incremental: bench/rows_incremental.py; hub: bench/rows_hub.py)",
     )
     parser.add_argument(
         "--quick",
@@ -104,7 +105,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.runs, args.hub_runs, args.first_runs = 3, 2, 1
         args.incremental_sizes, args.incremental_size, args.watch_edits = [1000, 5000], 5000, 5
     if args.only and args.no_incremental:
-        parser.error("--only incremental and --no-incremental exclude each other: give one")
+        parser.error("--only and --no-incremental exclude each other: give one")
     return args
 
 
@@ -141,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: work folder {work}", file=sys.stderr)
         if args.only is None:
             rows += other_rows(work, args, env)
-        if not args.no_incremental:
+        elif args.only == "hub":
+            with phase("Hub rows"):
+                rows += rows_hub.rows(work, args.hub_size, args.hub_runs, args.first_runs, env)
+        if not args.no_incremental and args.only != "hub":
             with phase("incremental rows"):
                 rows += rows_incremental.rows(
                     work,
