@@ -55,6 +55,12 @@ def test_a_repository_git_will_not_work_in_is_refused_with_gits_reason(repo: Pat
     assert find_repo_root(repo) == repo
 
 
+def test_without_git_on_the_path_the_error_says_so(repo: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(repo / "no-such-folder"))
+    with pytest.raises(SourceError, match=r"^git is not installed \(not on PATH\)"):
+        find_repo_root(repo)
+
+
 def test_list_paths_worktree_is_tracked_plus_untracked_not_ignored(repo: Path) -> None:
     write(repo, ".gitignore", "*.log\nbuild/\n")
     write(repo, "debug.log", "ignored")

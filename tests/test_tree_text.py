@@ -4,6 +4,8 @@ spaces, quotes, non-ASCII, '-' and '.' that sort around '/')."""
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -144,3 +146,11 @@ def test_the_checks_see_the_tree_after_a_plan_as_its_patched_paths(
 
 
 ENTRY = RemoteFile("1" * 40, 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_a_digest_line_writes_its_path_as_json_does(path: str) -> None:
+    from hfsync.core.tree_text import digest_line
+
+    assert digest_line(path, ENTRY) == f"{json.dumps(path)} {ENTRY.oid} 1\n".encode()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from json.encoder import encode_basestring_ascii
 
 from hfsync.core.snapshot import MODE_FILE, RemoteFile
 
@@ -28,8 +29,9 @@ _FEW_CHANGES = 256  # a patched path list with more changes is joined once for i
 
 
 def digest_line(path: str, entry: RemoteFile) -> bytes:
-    """One entry as the proof digest hashes it."""
-    return f"{json.dumps(path)} {entry.oid} {entry.size}\n".encode()
+    """One entry as the proof digest hashes it. The path as `json.dumps(path)` writes it, by
+    the function it calls for a string (a third of the cost: one line per file uploaded)."""
+    return f"{encode_basestring_ascii(path)} {entry.oid} {entry.size}\n".encode()
 
 
 def _line_path(line: bytes) -> str:

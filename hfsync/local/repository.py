@@ -23,8 +23,10 @@ def find_repo_root(start: Path) -> Path:
     """The work tree root of the git repository containing `start`."""
     try:
         done = run_git(start, "rev-parse", "--show-toplevel")
-    except (FileNotFoundError, NotADirectoryError):  # `start` is gone
-        done = None
+    except (FileNotFoundError, NotADirectoryError):
+        if start.is_dir():
+            raise SourceError("git is not installed (not on PATH): hfsync needs it") from None
+        done = None  # `start` is gone
     if done is not None and done.returncode != 0 and b"not a git repository" not in done.stderr:
         # A repository git will not work in: not its owner's, or no work tree (inside .git)
         raise SourceError(f"git cannot work in {start}: {_git_says(done.stderr)}")
