@@ -283,3 +283,15 @@ def test_any_value_of_any_key_loads_or_is_one_config_error(tmp_path: Path, value
                 message = str(exc)
                 assert "\n" not in message
                 assert where + key in message or "targets[1]:" in message, message
+
+
+def test_a_config_with_thousands_of_problems_is_one_short_line(make_repo) -> None:
+    repo = make_repo({"a.txt": "a"})
+    keys = "".join(f"key{n} = 1\n" for n in range(5000))
+    (repo / "hfsync.toml").write_text(f'[[targets]]\nname="a"\nrepo="o/s"\n{keys}')
+    done = hfsync(repo, "ls-files")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 5000, lines[0][:300]
+    assert "5000 problems: targets[1].key0: unknown key" in lines[0]
+    assert lines[0].endswith("; and 4990 more")

@@ -41,6 +41,7 @@ SpaceSdk = Literal["gradio", "streamlit", "docker", "static"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _REPO_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 _TOKEN_KEYS = {"token", "hf_token", "api_key", "password"}
+MAX_SHOWN = 10  # problems listed in the one line of a bad config
 
 
 def _name(value: str) -> str:
@@ -302,14 +303,18 @@ def load_config(path: Path, repo_root: Path | None = None) -> Config:
     try:
         parsed = build(data, ConfigFile, prefix)
     except ConfigProblems as exc:
-        problems = exc.problems
-        shown = (
-            problems[0]
-            if len(problems) == 1
-            else f"{len(problems)} problems: " + "; ".join(problems)
-        )
-        raise ConfigError(f"{path}: {shown}") from None
+        raise ConfigError(f"{path}: {_shown(exc.problems)}") from None
     return Config(path=path, targets=tuple(parsed.targets), notify=parsed.notify)
+
+
+def _shown(problems: list[str]) -> str:
+    """The problems on one line; past MAX_SHOWN, how many more (a hostile file may hold
+    thousands)."""
+    if len(problems) == 1:
+        return problems[0]
+    more = len(problems) - MAX_SHOWN
+    listed = "; ".join(problems[:MAX_SHOWN]) + (f"; and {more} more" if more > 0 else "")
+    return f"{len(problems)} problems: {listed}"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -49,8 +49,8 @@ def _table(
     for key in data:
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"(allowed: {', '.join(names)})"
-            problems.append(f"{_key(prefix, (*loc, key))}: unknown key, {hint}")
+            hint = f", did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(names)})"
+            problems.append(f"{_key(prefix, (*loc, key))}: unknown key{hint}")
     checks: Mapping[str, KeyCheck] = getattr(struct, "checks", {})
     values: dict[str, Any] = {}
     for spec in known:
