@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from hfsync.local.gitcmd import git_output, run_git
+from hfsync.local.unreadable import unreadable_dirs_error
 
 _AUTOCRLF_ON = ("true", "yes", "on", "1", "input")
 _FALSE = ("false", "no", "off", "0")
@@ -52,6 +53,10 @@ def worktree_tree(repo_root: Path, git_dir: Path) -> WorktreeTree:
         if staged.returncode != 0:
             first = staged.stderr.decode(errors="replace").strip().splitlines()[:1]
             return WorktreeTree(None, f"git cannot stage the working tree ({''.join(first)})")
+        if unreadable_dirs_error(staged.stderr.decode(errors="replace")) is not None:
+            # git staged what it could see, and only warned: the files of a directory it cannot
+            # open would be their index entries, or missing. Read from disk, it is an error.
+            return WorktreeTree(None, "git cannot open a directory of the working tree")
         attributes = ":(glob)**/.gitattributes"
         if git_output(repo_root, "ls-files", "-z", "--", attributes, env=env):
             return WorktreeTree(None, "a .gitattributes file (git may convert files)")

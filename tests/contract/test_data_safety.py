@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.contract.conftest import Project, Side
 from tests.contract.sides import GitSide
 from tests.helpers_unprivileged import hfsync_unprivileged, nobody_dir, open_to_nobody
@@ -57,7 +59,14 @@ def remote_paths(project: Project) -> set[str]:
     return {entry.path for entry in entries if isinstance(entry, RepoFile)}
 
 
-def test_unreadable_directory_is_an_error_not_a_deletion(side: Side, nobody_dir: Path) -> None:
+@pytest.mark.parametrize("verify", ["1", "0"], ids=["verified", "not-verified"])
+def test_unreadable_directory_is_an_error_not_a_deletion(
+    side: Side, nobody_dir: Path, verify: str
+) -> None:
+    """Also as users run it, without HFSYNC_VERIFY_PLAN (its full plan reads the working tree
+    from disk, and says so): git stages what it can see of the working tree, and only warns
+    about a directory it cannot open; an incremental plan or a listing from that tree took the
+    directory's files for deleted."""
     if side.kind == "git":  # the remote too must be open to the unprivileged user
         side = GitSide(nobody_dir)
     project = Project(nobody_dir / "project", side)
@@ -71,7 +80,8 @@ def test_unreadable_directory_is_an_error_not_a_deletion(side: Side, nobody_dir:
     open_to_nobody(nobody_dir)
     (project.root / "app" / "gen").chmod(0)
     try:
-        done = hfsync_unprivileged(project.root, nobody_dir, "run", env=project.side.env())
+        env = {**project.side.env(), "HFSYNC_VERIFY_PLAN": verify}
+        done = hfsync_unprivileged(project.root, nobody_dir, "run", env=env)
     finally:
         (project.root / "app" / "gen").chmod(0o700)
     assert done.returncode == 2, done.stdout + done.stderr
