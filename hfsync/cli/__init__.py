@@ -51,26 +51,18 @@ def _show_warnings() -> None:
     logger.propagate = False
 
 
-_LAST_COLLECTION_SKIPPED: list[bool] = []
-
-
-def _skip_the_last_collection() -> None:
-    """At exit, Python's collector walks every object still alive (~0.12 s after a first sync
-    of 50,000 files) to free what the process drops anyway. hfsync closes what it writes itself
-    (`with`, then `os.replace`), so the walk is skipped: `gc.freeze` runs at exit after the
-    handlers of the libraries a command imports (registered later, they run first). Once per
-    process."""
-    if not _LAST_COLLECTION_SKIPPED:
-        atexit.register(gc.freeze)
-        _LAST_COLLECTION_SKIPPED.append(True)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every outcome to an exit code."""
     # A snapshot is many small objects without cycles (100,000s at 50,000 files): at the
     # default threshold (700) the collector walks them again and again, ~10% of a no-change run.
     gc.set_threshold(100_000, 10, 10)
-    _skip_the_last_collection()
+    # At exit, the collector walks every object still alive (~0.12 s after a first sync of
+    # 50,000 files) to free what the process drops anyway; hfsync closes what it writes itself
+    # (`with`, then `os.replace`), so `gc.freeze` skips that walk. It runs after the exit
+    # handlers of the libraries a command imports (registered later, they run first); the
+    # unregister keeps it to one registration when main is called again in one process.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     _show_warnings()
     try:
         cli.main(args=argv, prog_name="hfsync", standalone_mode=False)

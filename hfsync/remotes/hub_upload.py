@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from hfsync.core.errors import SourceError
+from hfsync.core.remote_ignore import GITIGNORE
 from hfsync.core.snapshot import LocalFile, RemoteFile
 from hfsync.remotes.hub_xet import XetFailure, xet_error
 from hfsync.remotes.hub_xet_upload import preupload as xet_preupload
@@ -27,7 +28,6 @@ INLINE_SIZE = 1 << 20  # uploads up to this size are read once and sent as the b
 UPLOAD_BATCH = 64 << 20  # with progress shown, large files go up in batches of about this size
 PREUPLOAD_CHUNK = 1024  # uploads per preupload call: 4 of the client's 256-path requests
 PREUPLOAD_STREAMS = 2  # preupload calls at a time
-GITIGNORE = ".gitignore"
 
 
 def prepare_uploads(

@@ -41,15 +41,11 @@ class TreeAfter:
             leaves.setdefault(parent, set()).add(name)
         names = {folder: set(leaves.get(folder, ())) for folder in folders}
         for parent in leaves:  # the folder each upload lies in, named in each folder above
-            at = -1
-            while parent:
-                cut = parent.find("/", at + 1)
-                folder = parent[:at] if at >= 0 else ""
+            parts = parent.split("/") if parent else []
+            for depth, name in enumerate(parts):
+                folder = "/".join(parts[:depth])
                 if folder in names:
-                    names[folder].add(parent[at + 1 : cut] if cut >= 0 else parent[at + 1 :])
-                if cut < 0:
-                    break
-                at = cut
+                    names[folder].add(name)
         for folder, found in names.items():
             found |= self._kept.names_in(folder)
         return {folder: len(found) for folder, found in names.items()}
