@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pathspec import GitIgnoreSpec
 from werkzeug.wrappers import Response
 
 from hfsync.testing.hub.errors import HubError
@@ -109,3 +112,43 @@ def test_routing_errors() -> None:
 
     assert missing.value.status == 404
     assert wrong_method.value.status == 405
+
+
+_PATTERNS = [
+    "*.bin",
+    "*.txt",
+    "a",
+    "a/",
+    "/a",
+    "a/**",
+    "**/b",
+    "a/*.bin",
+    "!*.bin",
+    "\\!x",
+    "*",
+    "b/**/c",
+]
+_PATHS = ["a", "a/b", "a/x.bin", "b", "b/c", "b/d/c", "x.bin", "!x", "c/a", "a/b/c.txt", "d/b"]
+
+
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(_PATTERNS),
+            st.sampled_from(["filter=lfs", "-filter", "!filter", "filter=other", "-text"]),
+        ),
+        max_size=8,
+    ),
+    path=st.sampled_from(_PATHS),
+)
+def test_a_path_is_lfs_when_the_last_line_matching_it_says_so(
+    lines: list[tuple[str, str]], path: str
+) -> None:
+    """The rules read line by line, as the class documents them: the one-spec shortcut for
+    paths no line matches must never change an answer."""
+    text = "".join(f"{pattern} {attribute}\n" for pattern, attribute in lines)
+    expected = False
+    for pattern, attribute in lines:
+        if attribute != "-text" and GitIgnoreSpec.from_lines([pattern]).match_file(path):
+            expected = attribute == "filter=lfs"
+    assert LfsAttributes(text).is_lfs(path) is expected

@@ -44,8 +44,8 @@ from .storage import DEFAULT_BRANCH, Repo, user_identity
 from .upload_rules import (
     REGULAR_FILE_LIMIT,
     TOO_LARGE_MESSAGE,
-    LfsAttributes,
     ignore_spec,
+    lfs_attributes,
     upload_mode,
 )
 from .web import HubRequest, json_response, list_field
@@ -69,7 +69,7 @@ def preupload(hub: HubState, request: HubRequest, params: Params) -> Response:
         entry = snapshot.file(path)
         return repo.read_blob(entry.oid).decode(errors="replace") if entry and not entry.lfs else ""
 
-    attributes = LfsAttributes(text_of(".gitattributes"))
+    attributes = lfs_attributes(text_of(".gitattributes"))
     gitignore = body.get("gitIgnore")
     ignored = ignore_spec(gitignore if isinstance(gitignore, str) else text_of(".gitignore"))
     answers = []
