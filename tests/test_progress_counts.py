@@ -211,3 +211,17 @@ def test_without_a_meter_or_under_the_batch_size_uploads_go_in_one_preupload(
     run_sync(target, read_source(repo, None, target.scope.includes), SyncOptions(meter=meter))
     assert meter.tasks == []  # 4 MB of large files: one batch, nothing to count batch by batch
     assert hub.control.count("POST", "/preupload/") - before == 1
+
+
+def test_a_note_on_a_terminal_gets_a_line_of_its_own_above_the_live_line(
+    make_repo, tmp_path: Path
+) -> None:
+    """`-v` notes (here: why the plan was made in full) and warnings are printed while the
+    spinner line is drawn: each must land on a line of its own, not glued to the spinner's."""
+    repo = untracked_repo(make_repo, tmp_path, 5, 10)
+    drawn = run_on_a_terminal(repo, "run", "-v")
+    assert "planned in full" in drawn, drawn
+    for line in re.split(r"[\r\n]", drawn):
+        if "planned in full" in line:
+            visible = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line)
+            assert visible.startswith("hfsync: git: planned in full:"), repr(line)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
 import os
 import sys
 
@@ -38,12 +39,20 @@ for command in (ls_files, run, check, status, pull, backups, rollback, watch, se
     cli.add_command(command)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes each record to `sys.stderr` as it is then: while a terminal shows a live progress
+    line, that is rich's proxy, which prints the record on a line of its own above it (the
+    stream saved when the handler was made would glue it to the end of the spinner's line)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _show_warnings() -> None:
     """hfsync's own log lines (retries, waiting for another run) as `hfsync: ...` on stderr;
     with HFSYNC_DEBUG, the Hub client's too."""
-    import logging
-
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(logging.Formatter("hfsync: %(message)s"))
     logger = logging.getLogger("hfsync")
     logger.addHandler(handler)
