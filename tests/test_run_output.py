@@ -23,9 +23,9 @@ def test_a_3000_file_first_sync_prints_few_lines_when_piped(make_repo, tmp_path:
     assert "\r" not in output
     assert lines[0] == f"source: HEAD {git(repo, 'rev-parse', 'HEAD')[:7]}"
     assert f"planning git {remote}" in lines
-    assert [line for line in lines if line.startswith("uploading 3001 files, ")]
-    assert "space: 3001 to upload, 0 to delete, 0 remote edit(s), 0 in sync (first sync)" in lines
-    assert "  ... and 2991 more (-v lists them all)" in lines
+    assert [line for line in lines if line.startswith("uploading 3,001 files, ")]
+    assert "space: 3,001 to upload, 0 to delete, 0 remote edit(s), 0 in sync (first sync)" in lines
+    assert "  ... and 2,991 more (-v lists them all)" in lines
     assert git(remote, "ls-tree", "-r", "--name-only", "main").count("\n") == 3000
 
 

@@ -182,7 +182,7 @@ def _run(args: RunArgs) -> RunAnswer:
                     render.plan(target.config.name, plan, args.verbosity)
                     shown.add(target.config.name)
                 if plan.uploads or plan.deletes:
-                    progress(f"{target.config.name}: checking {len(plan.uploads)} file(s)")
+                    progress(f"{target.config.name}: checking {len(plan.uploads):,} file(s)")
 
             def started(config: TargetConfig) -> None:
                 where = f"git {config.url}" if config.url else f"{config.repo_type} {config.repo}"

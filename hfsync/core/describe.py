@@ -13,7 +13,7 @@ def describe_change(plan: Plan) -> str:
     """The phase line before a write: 'uploading 501 files, 52.0 MB' (and the deletions)."""
     text = f"uploading {uploaded(plan)}"
     if plan.deletes:
-        text += f"; deleting {len(plan.deletes)}"
+        text += f"; deleting {len(plan.deletes):,}"
     return text
 
 
@@ -21,7 +21,7 @@ def uploaded(plan: Plan) -> str:
     """'1 file, 21.0 MB': the files a plan uploads."""
     uploads = [op.local for op in plan.uploads if op.local is not None]
     size = sum(file.size for file in uploads)
-    return f"{len(uploads)} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
+    return f"{len(uploads):,} file{'s' if len(uploads) != 1 else ''}, {human_size(size)}"
 
 
 def travelled(plan: Plan, sent: int | None) -> str | None:

@@ -88,7 +88,7 @@ class Start:
 def starting_point(target: Target, source: Source, head: str | None) -> Start | str:
     """The state an incremental plan can start from at `head`, or why there is none."""
     if not isinstance(source.files, ListedFiles) or source.files.listed:
-        return "the source's files are already listed"
+        return "this run has already read the source in full (an earlier plan of it)"
     state = plan_store(target).load()
     if state is None:
         return "no plan state from an earlier sync on this checkout (or it cannot be read)"

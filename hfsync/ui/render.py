@@ -37,10 +37,10 @@ def _summary(plan: Plan) -> str:
     # The Hub's own .gitattributes is left alone too, but --prune keeps it: not worth a hint.
     kept, ignored = len(plan.left_alone), len(plan.of(Action.IGNORED))
     return (
-        f"{len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
-        f"{len(plan.conflicts)} remote edit(s), {plan.in_sync} in sync"
-        + (f", {kept} remote-only left alone (--prune deletes them)" if kept else "")
-        + (f", {ignored} ignored by the Space's .gitignore" if ignored else "")
+        f"{len(plan.uploads):,} to upload, {len(plan.deletes):,} to delete, "
+        f"{len(plan.conflicts):,} remote edit(s), {plan.in_sync:,} in sync"
+        + (f", {kept:,} remote-only left alone (--prune deletes them)" if kept else "")
+        + (f", {ignored:,} ignored by the Space's .gitignore" if ignored else "")
         + (" (first sync)" if plan.first_sync else "")
         + (" (history rewritten)" if plan.history_rewritten else "")
     )
@@ -64,7 +64,7 @@ def plan_rows(plan: Plan, verbosity: int) -> list[str]:
     limit = len(shown) if verbosity > 0 else ROWS_BY_DEFAULT
     rows = [f"  {op.action.value:<8} {op.path}  ({op.reason})" for op in shown[:limit]]
     if len(shown) > limit:
-        rows.append(f"  ... and {len(shown) - limit} more (-v lists them all)")
+        rows.append(f"  ... and {len(shown) - limit:,} more (-v lists them all)")
     return rows
 
 
