@@ -73,3 +73,21 @@ def test_watch_names_the_bytes_sent_in_its_commit_line() -> None:
     assert fields["sent_bytes"] == 68_000
     _event, message, _fields = describe(SyncResult("space", "worktree", plan, "c" * 40))
     assert message == f"committed {'c' * 12}: uploaded model.bin"
+
+
+@pytest.mark.usefixtures("hub", "env")
+def test_the_bytes_sent_count_every_inline_file_whatever_preupload_call_took_it(
+    make_repo,
+) -> None:
+    """Small files travel inline with the commit: all of them count, not only those that
+    happened to share a preupload call with a Xet upload (a 50,000-file first sync said
+    "113.4 MB (1.3 MB sent)")."""
+    repo, _out = resync_with_100_bytes_changed(make_repo)
+    data = bytearray((repo / "model.bin").read_bytes())
+    data[:100] = bytes(100)
+    small = {f"data/{i:04}.txt": f"{i:04}".encode() * 250 for i in range(3000)}  # 1,000 B each
+    write_files(repo, {"model.bin": bytes(data), **small})
+    done = hfsync(repo, "run", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    sent = json.loads(done.stdout)["targets"][0]["sent_bytes"]
+    assert 3000 * 1000 <= sent < 3000 * 1000 + SIZE // 10  # the small files whole, a few chunks

@@ -36,7 +36,8 @@ def prepare_uploads(
     """Ask the Hub how it will store each upload (preupload: regular or LFS, uploading LFS
     content now): the operations made ready, by (path, blob id), the entries they will have in
     the tree (a file the repo's .gitignore drops has none), and the bytes of file content sent
-    where Xet measured them (Xet sends only the chunks the Hub lacks).
+    where Xet measured them (Xet sends only the chunks the Hub lacks; the files sent inline
+    with the commit count whole).
 
     With a `meter` and more than UPLOAD_BATCH bytes of large files, they are uploaded in
     batches of about that size, each counted once the Hub has it (one preupload and one
@@ -76,6 +77,7 @@ def prepare_uploads(
             task.close()
     ready = {(path, local.sha1): prepared[path] for path, local in change.uploads}
     entries = {}
+    inline = 0  # what the commit will carry in its body
     for path, local in change.uploads:
         operation = prepared[path][0]
         if operation._should_ignore:  # the Space's .gitignore drops it: the tree keeps its entry
@@ -84,7 +86,9 @@ def prepare_uploads(
             entries[path] = RemoteFile(operation.upload_info.sha256.hex(), local.size)
         else:
             entries[path] = RemoteFile(local.sha1, local.size)
-    return ready, entries, _added(sent)
+            inline += local.size
+    by_xet = _added(sent)
+    return ready, entries, None if by_xet is None else by_xet + inline
 
 
 def _preupload(client: HubClient, operations: Iterable[Any], gitignore: str | None) -> int | None:
@@ -93,7 +97,7 @@ def _preupload(client: HubClient, operations: Iterable[Any], gitignore: str | No
     10,000-file first sync waited ~1 s on 40 requests made one after the other); the
     operations of a chunk are taken from `operations` (made) while the calls before it are
     in flight. Every call carries the `.gitignore` being committed (`gitignore`), whichever
-    call uploads it. The bytes of file content sent, where Xet measured them (else None)."""
+    call uploads it. The bytes Xet sent, where it sent any (else None)."""
     chunks = _chunks(operations)
     first, second = next(chunks, []), next(chunks, None)
     if second is None:

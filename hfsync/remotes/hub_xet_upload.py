@@ -42,8 +42,8 @@ def preupload(
     gitignore: str | None,
     session: Callable[[], Any],
 ) -> int | None:
-    """Preupload `additions`; the bytes of file content sent (inline files at their size, Xet
-    files as Xet sent them), or None when no file went through Xet (nothing measured).
+    """Preupload `additions`; the bytes Xet sent for them, or None when no file went through
+    Xet (nothing measured; the files sent inline with the commit are the caller's to count).
 
     `session`: the hf_xet session to upload with (made on first use)."""
     from huggingface_hub._commit_api import _fetch_upload_modes
@@ -87,10 +87,7 @@ def preupload(
         revision=branch,
         gitignore_content=gitignore,
     )
-    if sent is None:
-        return None
-    inline = sum(op.upload_info.size for op in additions if op._upload_mode == "regular")
-    return sent + inline
+    return sent
 
 
 def _upload(session: Any, additions: list[Any], refresh_url: str, headers: dict[str, str]) -> int:
