@@ -13,7 +13,15 @@ from hfsync.core.collisions import collisions
 from hfsync.core.record import tree_digest
 from hfsync.core.scope import Scope, ScopeSpec
 from hfsync.core.snapshot import RemoteFile
-from hfsync.core.tree_text import DigestLines, PathList, TreeText
+from hfsync.core.tree_text import (
+    DigestLines,
+    PathList,
+    TreeText,
+    _line_path,
+    _record_path,
+    _Splice,
+    digest_line,
+)
 
 names = st.sampled_from(["a", "a-b", "a.b", "a0", "b", "é", 'q"t', "s p", "Z", "a/"])
 paths = st.lists(names, min_size=1, max_size=4).map(lambda parts: "/".join(parts).strip("/"))
@@ -154,3 +162,24 @@ def test_a_digest_line_writes_its_path_as_json_does(path: str) -> None:
     from hfsync.core.tree_text import digest_line
 
     assert digest_line(path, ENTRY) == f"{json.dumps(path)} {ENTRY.oid} 1\n".encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(trees, trees, st.lists(paths, max_size=6))
+def test_a_patch_places_its_records_alike_by_one_walk_and_by_searches(
+    tree: dict[str, RemoteFile], uploads: dict[str, RemoteFile], deletes: list[str]
+) -> None:
+    """A patch of many paths finds their places by one walk over the text, of few by a binary
+    search each: both give the same text, for the digest lines and the path list alike."""
+    lines = DigestLines.of(tree, ALL.includes_remote)
+    records = dict.fromkeys(deletes) | {p: digest_line(p, e) for p, e in uploads.items()}
+    listed = PathList.of(tree)
+    names = dict.fromkeys(deletes) | {p: p.encode() + b"\0" for p in uploads}
+    for text, end, key, changes in [
+        (lines.text, b"\n", _line_path, records),
+        (listed.text, b"\0", _record_path, names),
+    ]:
+        walked = _Splice(text, end, key, changes, walk=True)
+        searched = _Splice(text, end, key, changes, walk=False)
+        assert b"".join(walked.pieces) == b"".join(searched.pieces)
+        assert walked.existed == searched.existed

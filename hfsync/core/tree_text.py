@@ -61,6 +61,17 @@ def _search(text: bytes, end: bytes, key: Callable[[bytes], str], path: str, lo:
     return lo
 
 
+def _walk(text: bytes, end: bytes, key: Callable[[bytes], str], path: str, lo: int = 0) -> int:
+    """As `_search`, by stepping over the records from `lo` one by one: for a run of searches
+    in order that asks about most of the text, each record is read once, not log(n) times."""
+    while lo < len(text):
+        stop = text.index(end, lo)
+        if key(text[lo:stop]) >= path:
+            break
+        lo = stop + 1
+    return lo
+
+
 def _record_at(text: bytes, end: bytes, at: int) -> bytes:
     return text[at : text.index(end, at)] if at < len(text) else b""
 
@@ -76,18 +87,25 @@ class _Splice:
         end: bytes,
         key: Callable[[bytes], str],
         records: Mapping[str, bytes | None],
+        walk: bool | None = None,
     ) -> None:
+        """`walk`: find the records' places by one walk over the text (True) or a binary
+        search each (False); None: whichever reads fewer records."""
         view = memoryview(text)
         self.pieces: list[bytes | memoryview] = []
         self.existed: set[str] = set()  # the paths that had a record in `text`
         at = 0
         paths = sorted(records)
+        if walk is None:  # a search reads about log2(n) records, a walk all n once
+            count = text.count(end)
+            walk = len(paths) * max(1, count.bit_length()) > count
+        seek = _walk if walk else _search
         for number, path in enumerate(paths):
             if at == len(text):  # the rest go after the text's end (a first sync's uploads)
                 self.pieces += [new for p in paths[number:] if (new := records[p]) is not None]
                 break
-            # Records are placed in order: each is searched for after the one before.
-            found = _search(text, end, key, path, at)
+            # Records are placed in order: each is sought after the one before.
+            found = seek(text, end, key, path, at)
             if found > at:
                 self.pieces.append(view[at:found])
             at = found
