@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from hfsync.core.errors import SourceError
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, LocalFile
-from hfsync.local.gitcmd import git_output, split_z
+from hfsync.local.gitcmd import git_output, run_git, split_z
 from hfsync.local.symlinks import MODE_LINK, TreeBlob, direct_link, resolve_tree_link, tree_dirs
 from hfsync.local.unreadable import check_name
 
@@ -85,17 +85,15 @@ def cat_blobs(repo_root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return blobs
 
 
-def resolve_commit(git: Git, repo_root: Path, rev: str) -> str:
+def resolve_commit(repo_root: Path, rev: str) -> str:
     """The commit `rev` names; SourceError when none does."""
-    import git as gitpython
-
     error = SourceError(
         f"unknown revision {rev!r}: no commit by that name in {repo_root}; "
         "give a branch, tag or commit sha"
     )
     if rev.startswith("-"):  # would be taken as an option
         raise error
-    try:
-        return str(git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
-    except gitpython.GitCommandError:
-        raise error from None
+    done = run_git(repo_root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    if done.returncode != 0:
+        raise error
+    return done.stdout.decode("ascii").strip()

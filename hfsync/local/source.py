@@ -56,7 +56,7 @@ def list_paths(repo_root: Path, rev: str | None) -> list[str]:
     """
     git = _git(repo_root)
     if rev is not None:
-        return sorted(commit_tree(git, resolve_commit(git, repo_root, rev))[0])
+        return sorted(commit_tree(git, resolve_commit(repo_root, rev))[0])
     root = str(repo_root)
     listing, _ = worktree_listing(git)
     return [path for path in sorted(listing) if _on_disk(f"{root}/{path}")]
@@ -77,10 +77,11 @@ def read_source(
     HFSYNC_VERIFY_PLAN reads it both ways and stops on a difference).
     """
     if rev is not None:
-        git = _git(repo_root)
-        commit = resolve_commit(git, repo_root, rev)
+        commit = resolve_commit(repo_root, rev)
         return Source(
-            repo_root, commit, ListedFiles(lambda: read_commit(repo_root, git, commit, include))
+            repo_root,
+            commit,
+            ListedFiles(lambda: read_commit(repo_root, _git(repo_root), commit, include)),
         )
     directory = git_dir(repo_root)
     source = Source(repo_root, None, {}, index=None, git_dir=directory)

@@ -20,8 +20,9 @@ from hfsync.core.errors import RefusedError
 from hfsync.core.redact import redact
 from hfsync.core.snapshot import MODE_EXECUTABLE, MODE_FILE, MODE_LINK, RemoteFile
 from hfsync.local.gitcmd import listed_ref
-from hfsync.remotes import Change, RemoteCommit
+from hfsync.remotes import Change, RemoteCommit, git_errors
 from hfsync.remotes.git_diff import changed_entries
+from hfsync.remotes.git_errors import GitFailed
 from hfsync.remotes.git_process import GitProcess
 from hfsync.remotes.git_tree import patched_tree
 from hfsync.remotes.git_write import commit_tree, push, write_blob, write_tree
@@ -165,14 +166,12 @@ class GitRemote:
         return {path: RemoteFile(local.sha1, local.size) for path, local in change.uploads}
 
     def read_file(self, commit: str, path: str) -> bytes:
-        data = self._process.git.execute(
-            ["git", "cat-file", "blob", f"{commit}:{path}"],
-            stdout_as_string=False,
-            strip_newline_in_stdout=False,
-        )
-        # GitPython returns bytes here (stdout_as_string=False); this narrows its untyped result.
-        assert isinstance(data, bytes)  # noqa: S101
-        return data
+        try:
+            return self._process.output("cat-file", "blob", f"{commit}:{path}")
+        except GitFailed as exc:
+            raise git_errors.error_for(
+                f"git cat-file on {self.description}", exc, self.url
+            ) from None
 
     def branches(self) -> dict[str, str]:
         if not self._check_exists():

@@ -4,8 +4,6 @@ line."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from hfsync.core.errors import RemoteError, TemporaryError
 from hfsync.core.redact import redact
 from hfsync.remotes import retry
@@ -39,16 +37,24 @@ _MOVED = (
 )
 
 
-def git_text(exc: Any) -> str:
-    """git's stdout and stderr as GitPython captured them."""
-    return f"{_unwrap(getattr(exc, 'stdout', ''))}\n{_unwrap(getattr(exc, 'stderr', ''))}"
+class GitFailed(Exception):
+    """A git command that exited non-zero: its exit status and what it printed."""
+
+    def __init__(self, args: tuple[str, ...], status: int, stdout: str, stderr: str) -> None:
+        super().__init__(f"git {' '.join(args[:1])} exited with status {status}")
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def git_text(exc: GitFailed) -> str:
+    """What git printed, stdout and stderr."""
+    return f"{exc.stdout}\n{exc.stderr}"
 
 
 def classify(exc: BaseException) -> Transient | None:
     """Whether a failed git command is worth another attempt."""
-    from git import GitCommandError
-
-    if not isinstance(exc, GitCommandError):
+    if not isinstance(exc, GitFailed):
         return None
     text = git_text(exc)
     for needle, kind in _TRANSIENT:
@@ -57,15 +63,15 @@ def classify(exc: BaseException) -> Transient | None:
     return None
 
 
-def is_moved(exc: BaseException) -> bool:
+def is_moved(exc: GitFailed) -> bool:
     """True when a push failed because the branch was no longer where hfsync expected it."""
     text = git_text(exc)
     return any(word in text for word in _MOVED)
 
 
-def message(exc: Any) -> str:
+def message(exc: GitFailed) -> str:
     """git's whole message (stderr, else the exit status) on one line, credentials hidden."""
-    lines = [line.strip() for line in _unwrap(exc.stderr).splitlines() if line.strip()]
+    lines = [line.strip() for line in exc.stderr.splitlines() if line.strip()]
     text = "; ".join(lines) if lines else f"exit status {exc.status}"
     return redact(text)
 
@@ -79,9 +85,9 @@ _CREDENTIAL_SIGNS = (
 )
 
 
-def needs_credentials(exc: Any) -> bool:
+def needs_credentials(exc: GitFailed) -> bool:
     """True when git failed because the remote wants credentials it was not given."""
-    text = str(exc.stderr or "")
+    text = exc.stderr
     return any(sign in text for sign in _CREDENTIAL_SIGNS)
 
 
@@ -93,23 +99,16 @@ def credentials_message(url: str) -> str:
     )
 
 
-def error_for(what: str, exc: Exception, url: str) -> RemoteError:
+def error_for(what: str, exc: GitFailed | retry.GaveUp, url: str) -> RemoteError:
     """TemporaryError (exit 6) when git failed on the network and retries did not help, with
     git's whole message; RemoteError (exit 4) otherwise."""
     failure = exc.failure if isinstance(exc, retry.GaveUp) else exc
+    if not isinstance(failure, GitFailed):  # only git's own failures are retried (classify)
+        return RemoteError(f"{what} failed: {failure}")
     if needs_credentials(failure):
         return RemoteError(credentials_message(url))
     if isinstance(exc, retry.GaveUp):
         tries = f" after {exc.attempts} attempts" if exc.attempts > 1 else ""
-        text = message(exc.failure)
+        text = message(failure)
         return TemporaryError(f"{what} failed{tries} ({exc.transient.kind}): {text}")
     return RemoteError(f"{what} failed: {message(exc)}")
-
-
-def _unwrap(captured: object) -> str:
-    """GitPython keeps output as "\\n  stderr: '<text>'"; this returns <text>."""
-    text = str(captured or "").strip()
-    for prefix in ("stderr: '", "stdout: '"):
-        if text.startswith(prefix) and text.endswith("'"):
-            return text[len(prefix) : -1]
-    return text

@@ -3,26 +3,26 @@ transfer, retried under the policy when that is safe, its failures as one-line e
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from hfsync.local.gitcmd import NEVER_PROMPT
 from hfsync.remotes import git_errors, retry
+from hfsync.remotes.git_errors import GitFailed
 
-if TYPE_CHECKING:
-    from git import Git
+# git's messages in English, whatever the user's locale: git_errors reads them.
+_ENGLISH = {"LANGUAGE": "C", "LC_ALL": "C"}
 
 
 class GitProcess:
-    """GitPython's git command wrapper for one remote (`url`, named `description`)."""
+    """git, as a subprocess in the source repository, for one remote (`url`, named
+    `description`)."""
 
     def __init__(self, repo_root: Path, url: str, description: str) -> None:
-        from git import Git
-
+        self.repo_root = repo_root
         self.url = url
         self.description = description
-        self.git: Git = Git(str(repo_root))
-        self.git.update_environment(**NEVER_PROMPT)
         self.policy = retry.RetryPolicy.from_env()
         # A transfer slower than 1 kB/s for HFSYNC_TIMEOUT seconds is a stall: git gives up.
         self.limits = (
@@ -32,57 +32,72 @@ class GitProcess:
             f"http.lowSpeedTime={max(1, int(self.policy.timeout))}",
         )
 
+    def output(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
+        detached: bool = False,
+    ) -> bytes:
+        """The stdout of one `git args`, not retried; GitFailed when git fails. `env` adds to
+        the environment; `detached` runs git in its own session, so that a Ctrl-C meant for
+        hfsync (sent to the terminal's whole process group) does not kill a push half-way:
+        hfsync lets the push finish, then stops."""
+        done = subprocess.run(  # noqa: S603
+            ["git", *args],  # noqa: S607
+            cwd=self.repo_root,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            capture_output=True,
+            env={**os.environ, **_ENGLISH, **NEVER_PROMPT, **(env or {})},
+            start_new_session=detached,
+        )
+        if done.returncode != 0:
+            raise GitFailed(args, done.returncode, _text(done.stdout), _text(done.stderr))
+        return done.stdout
+
     def run(
         self,
         *args: str,
         env: dict[str, str] | None = None,
-        istream: Any = None,
+        stdin: bytes | None = None,
         detached: bool = False,
     ) -> str:
-        """Run git; `detached` runs it in its own session, so that a Ctrl-C meant for hfsync
-        (sent to the terminal's whole process group) does not kill a push half-way: hfsync
-        lets the push finish, then stops."""
-        from git import GitCommandError
+        """`git args` with the transfer limits, retried under the policy when nothing is sent
+        on stdin (`stdin`: sent once, not repeatable); its stdout as text. A failure is a
+        one-line RemoteError (`git_errors.error_for`)."""
 
-        def execute() -> object:
-            return self.git.execute(
-                ["git", *self.limits, *args],
-                env=env,
-                istream=istream,
-                strip_newline_in_stdout=False,
-                start_new_session=detached,
-            )
+        def execute() -> str:
+            out = self.output(*self.limits, *args, env=env, stdin=stdin, detached=detached)
+            return _text(out)
 
         try:
-            if istream is not None:  # a stream is read once: not repeatable
-                out = execute()
-            else:
-                out = retry.call(
-                    execute, git_errors.classify, self.policy, f"git {args[0]} on {self.url}"
-                )
-        except (GitCommandError, retry.GaveUp) as exc:
+            if stdin is not None:
+                return execute()
+            return retry.call(
+                execute, git_errors.classify, self.policy, f"git {args[0]} on {self.url}"
+            )
+        except (GitFailed, retry.GaveUp) as exc:
             raise git_errors.error_for(
                 f"git {args[0]} on {self.description}", exc, self.url
             ) from None
-        # GitPython returns str here; this narrows its untyped result.
-        assert isinstance(out, str)  # noqa: S101
-        return out
 
     def has_object(self, oid: str) -> bool:
         """Whether the commit `oid` is in the source repository's object database."""
-        from git import GitCommandError
-
         try:
-            self.git.execute(["git", "cat-file", "-e", f"{oid}^{{commit}}"])
-        except GitCommandError:
+            self.output("cat-file", "-e", f"{oid}^{{commit}}")
+        except GitFailed:
             return False
         return True
 
     def config(self, key: str) -> str | None:
         """The value git's settings give `key`, or None."""
-        from git import GitCommandError
-
         try:
-            return self.git.execute(["git", "config", "--get", key]).strip() or None
-        except GitCommandError:
+            return _text(self.output("config", "--get", key)).strip() or None
+        except GitFailed:
             return None
+
+
+def _text(data: bytes) -> str:
+    """git's output as text; bytes that are not UTF-8 kept as surrogates (a path is bytes)."""
+    return data.decode("utf-8", "surrogateescape")

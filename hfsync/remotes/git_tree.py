@@ -10,9 +10,7 @@ check (`git_diff.py`) holds the tree to the plan.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,14 +36,12 @@ def patched_tree(
     if len(folders) > MAX_FOLDERS:
         return None
     root = process.run("rev-parse", f"{parent}^{{tree}}").strip()
-    with tempfile.TemporaryDirectory(prefix="hfsync-tree-") as tmp:
-        tree = _folder(process, Path(tmp), root, "", changed)
-        return tree if tree is not None else _mktree(process, Path(tmp), {})
+    tree = _folder(process, root, "", changed)
+    return tree if tree is not None else _mktree(process, {})
 
 
 def _folder(
     process: GitProcess,
-    tmp: Path,
     tree: str | None,
     prefix: str,
     changed: Mapping[str, tuple[str, str] | None],
@@ -74,26 +70,22 @@ def _folder(
         if old is not None and old[1] != "tree" and all(v is None for v in under.values()):
             continue  # deletions under a file: nothing there to delete
         subtree = old[2] if old is not None and old[1] == "tree" else None
-        new_tree = _folder(process, tmp, subtree, f"{prefix}{name}/", under)
+        new_tree = _folder(process, subtree, f"{prefix}{name}/", under)
         if new_tree is None:
             entries.pop(name, None)
         else:
             entries[name] = ("040000", "tree", new_tree)
     if not entries:
         return None
-    return _mktree(process, tmp, entries)
+    return _mktree(process, entries)
 
 
-def _mktree(process: GitProcess, tmp: Path, entries: Mapping[str, _Entry]) -> str:
-    listing = tmp / "entries"
-    listing.write_bytes(
-        b"".join(
-            f"{mode} {kind} {oid}\t{name}\0".encode("utf-8", "surrogateescape")
-            for name, (mode, kind, oid) in entries.items()
-        )
+def _mktree(process: GitProcess, entries: Mapping[str, _Entry]) -> str:
+    listing = b"".join(
+        f"{mode} {kind} {oid}\t{name}\0".encode("utf-8", "surrogateescape")
+        for name, (mode, kind, oid) in entries.items()
     )
-    with listing.open("rb") as stream:
-        return process.run("mktree", "-z", istream=stream).strip()
+    return process.run("mktree", "-z", stdin=listing).strip()
 
 
 def _slashes(path: str) -> list[int]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from hfsync.core.errors import RemoteError, RemoteMovedError
 from hfsync.local.gitcmd import listed_ref
 from hfsync.remotes import git_errors, retry
+from hfsync.remotes.git_errors import GitFailed
 
 if TYPE_CHECKING:
     from hfsync.remotes.git_process import GitProcess
@@ -32,10 +33,8 @@ def write_tree(process: GitProcess, parent: str | None, index_lines: list[str]) 
             process.run("read-tree", "--empty", env=env)
         else:
             process.run("read-tree", parent, env=env)
-        info = Path(tmp, "info")
-        info.write_text("".join(line + "\0" for line in index_lines), encoding="utf-8")
-        with info.open("rb") as stream:
-            process.run("update-index", "-z", "--index-info", env=env, istream=stream)
+        info = "".join(line + "\0" for line in index_lines).encode("utf-8", "surrogateescape")
+        process.run("update-index", "-z", "--index-info", env=env, stdin=info)
         return process.run("write-tree", env=env).strip()
 
 
@@ -67,8 +66,6 @@ def push(process: GitProcess, branch: str, commit: str, expected: str | None) ->
     """Push `commit` to `branch` with a lease on `expected`. A push that failed in a way worth
     retrying is retried after reading the branch: done if it holds `commit` (the answer was
     lost), RemoteMovedError if it holds anything but `expected`."""
-    from git import GitCommandError
-
     ref = f"refs/heads/{branch}"
     attempt = 0
 
@@ -81,24 +78,21 @@ def push(process: GitProcess, branch: str, commit: str, expected: str | None) ->
                 return
             if head != expected:
                 raise RemoteMovedError(f"{process.description} moved while hfsync was writing")
-        process.git.execute(
-            [
-                "git",
-                *process.limits,
-                "push",
-                "--porcelain",
-                f"--force-with-lease={ref}:{expected or ''}",
-                process.url,
-                f"{commit}:{ref}",
-            ],
-            start_new_session=True,  # see GitProcess.run's `detached`
+        process.output(
+            *process.limits,
+            "push",
+            "--porcelain",
+            f"--force-with-lease={ref}:{expected or ''}",
+            process.url,
+            f"{commit}:{ref}",
+            detached=True,  # see GitProcess.output
         )
 
     try:
         retry.call(push_once, git_errors.classify, process.policy, f"push to {process.description}")
-    except (GitCommandError, retry.GaveUp) as exc:
+    except (GitFailed, retry.GaveUp) as exc:
         failure = exc.failure if isinstance(exc, retry.GaveUp) else exc
-        if git_errors.is_moved(failure):
+        if isinstance(failure, GitFailed) and git_errors.is_moved(failure):
             raise RemoteMovedError(
                 f"{process.description} moved while hfsync was writing"
             ) from None
