@@ -65,17 +65,13 @@ def validate(
 
 
 def _allow_matcher(entries: list[str]) -> _Allowed:
-    import pathspec
+    from pathspec import GitIgnoreSpec  # as the config checks the patterns (config/model.py)
 
-    specs: dict[str, pathspec.PathSpec]
     by_check: dict[str, list[str]] = {}
     for entry in entries:
         check, _, pattern = entry.partition(":")
         by_check.setdefault(check, []).append(pattern)
-    specs = {
-        check: pathspec.PathSpec.from_lines("gitwildmatch", patterns)
-        for check, patterns in by_check.items()
-    }
+    specs = {check: GitIgnoreSpec.from_lines(patterns) for check, patterns in by_check.items()}
     return _Allowed(specs)
 
 
