@@ -18,15 +18,23 @@ NEVER_PROMPT = {
 
 
 def run_git(
-    repo: Path, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None
+    repo: Path,
+    *args: str,
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    detached: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    """`git args` in `repo`, whatever its exit code (`env`: the whole environment, if given)."""
+    """`git args` in `repo`, whatever its exit code (`env`: the whole environment, if given;
+    without `stdin`, git reads nothing: it never waits on the terminal). `detached` runs git
+    in its own session: a Ctrl-C sent to the terminal's process group does not reach it."""
     return subprocess.run(  # noqa: S603
         ["git", *args],  # noqa: S607
         cwd=repo,
         input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         env=None if env is None else dict(env),
+        start_new_session=detached,
     )
 
 

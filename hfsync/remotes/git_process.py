@@ -4,10 +4,9 @@ transfer, retried under the policy when that is safe, its failures as one-line e
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
-from hfsync.local.gitcmd import NEVER_PROMPT
+from hfsync.local.gitcmd import NEVER_PROMPT, run_git
 from hfsync.remotes import git_errors, retry
 from hfsync.remotes.git_errors import GitFailed
 
@@ -43,14 +42,12 @@ class GitProcess:
         the environment; `detached` runs git in its own session, so that a Ctrl-C meant for
         hfsync (sent to the terminal's whole process group) does not kill a push half-way:
         hfsync lets the push finish, then stops."""
-        done = subprocess.run(  # noqa: S603
-            ["git", *args],  # noqa: S607
-            cwd=self.repo_root,
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            capture_output=True,
+        done = run_git(
+            self.repo_root,
+            *args,
+            stdin=stdin,
             env={**os.environ, **_ENGLISH, **NEVER_PROMPT, **(env or {})},
-            start_new_session=detached,
+            detached=detached,
         )
         if done.returncode != 0:
             raise GitFailed(args, done.returncode, _text(done.stdout), _text(done.stderr))
