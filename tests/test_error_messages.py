@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -109,3 +110,18 @@ def test_wait_prints_the_build_stages_and_the_spaces_error(make_repo, hub: TestH
     assert "(BUILD_ERROR): ModuleNotFoundError: No module named 'gradio'; fix it" in error_line(
         done.stderr
     )
+
+
+def test_a_git_server_refusing_the_connection_is_temporary(make_repo) -> None:
+    """Nothing listens on the port: git says "Couldn't connect to server", a network failure
+    worth a retry, and after the retries exit 6 (temporary), not 4 (the remote refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/space.git"
+    repo = make_repo({"hfsync.toml": f'[[targets]]\nname = "s"\nurl = "{url}"\n', "a": "a"})
+    done = hfsync(repo, "run", env={"HFSYNC_RETRY_ATTEMPTS": "2", "HFSYNC_RETRY_WAIT": "0.1"})
+    assert done.returncode == 6, done.stderr
+    line = error_line(done.stderr)
+    assert line.startswith(f"hfsync: error: s: git ls-remote on {url}"), line
+    assert "failed after 2 attempts (cannot connect)" in line, line

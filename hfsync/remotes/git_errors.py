@@ -16,6 +16,7 @@ _TRANSIENT = (
     ("Operation timed out", "the connection timed out"),
     ("Operation too slow", "the transfer stalled"),
     ("Connection refused", "cannot connect"),
+    ("Couldn't connect to server", "cannot connect"),  # curl, for an http(s) remote
     ("Connection reset", "the connection was lost"),
     ("hung up unexpectedly", "the connection was lost"),
     ("early EOF", "the connection was lost"),
