@@ -40,9 +40,15 @@ for command in (ls_files, run, check, status, pull, backups, rollback, watch, se
 
 
 class _CurrentStderr(logging.StreamHandler):
-    """Writes each record to `sys.stderr` as it is then: while a terminal shows a live progress
-    line, that is rich's proxy, which prints the record on a line of its own above it (the
-    stream saved when the handler was made would glue it to the end of the spinner's line)."""
+    """Writes each record, credentials hidden, to `sys.stderr` as it is then: while a terminal
+    shows a live progress line, that is rich's proxy, which prints the record on a line of its
+    own above it (the stream saved when the handler was made would glue it to the end of the
+    spinner's line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from hfsync.core.redact import redact
+
+        return redact(super().format(record))
 
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr

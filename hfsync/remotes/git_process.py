@@ -72,7 +72,7 @@ class GitProcess:
             if stdin is not None:
                 return execute()
             return retry.call(
-                execute, git_errors.classify, self.policy, f"git {args[0]} on {self.url}"
+                execute, git_errors.classify, self.policy, f"git {args[0]} on {self.description}"
             )
         except (GitFailed, retry.GaveUp) as exc:
             raise git_errors.error_for(
