@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 
 from hfsync.core.errors import ConfigError
 from hfsync.daemons.endpoints import Endpoints, request_timeout
-from hfsync.daemons.http_server import BODY_BUDGET, MAX_HEADER
+from hfsync.daemons.http_server import BODY_BUDGET, LOOP_WAIT, MAX_HEADER, HttpServer
 from hfsync.daemons.monitor import Monitor
 from hfsync.daemons.webhook import KEEP, MAX_BODY, WebhookReceiver, sign
 from hfsync.ui.daemon_log import DaemonLog, SyncReporter
@@ -132,3 +134,21 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert (done.stdout + done.stderr).splitlines() == [
         f"hfsync: error: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+class _SlowToSet(threading.Event):
+    """An event whose `set` lets other threads run for a while after setting it: the loop
+    then sees the stop, and closes what it serves, before `close()` goes on to wake it."""
+
+    def set(self) -> None:
+        super().set()
+        time.sleep(LOOP_WAIT * 3)
+
+
+def test_close_never_wakes_a_loop_that_already_closed_its_sockets() -> None:
+    """`close()` wakes the loop through a pipe the loop closes on its way out; a loop that saw
+    the stop first made the wake fail with EBADF (seen once in CI, at a test's teardown)."""
+    served = HttpServer(("127.0.0.1", 0), lambda environ, start: [], deadline=5, log=print)
+    served._stopping = _SlowToSet()  # the interleaving under test
+    served.start()
+    served.close()  # no OSError

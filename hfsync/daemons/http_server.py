@@ -211,6 +211,9 @@ class HttpServer:
         self.address: tuple[str, int] = sock.getsockname()[:2]
         self._log_handler = _OneLine(log)
         self._stopping = threading.Event()
+        # `close()` wakes the loop through a pipe in the loop's map, which the loop closes on
+        # its way out: the two never run at once (a wake on the closed pipe raised EBADF).
+        self._waking = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -225,12 +228,15 @@ class HttpServer:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             wasyncore.loop(timeout=LOOP_WAIT, map=self._map, use_poll=True, count=1)
-        wasyncore.close_all(self._map)
+        with self._waking:
+            wasyncore.close_all(self._map)
 
     def close(self) -> None:
-        self._stopping.set()
+        with self._waking:
+            self._stopping.set()
+            if self._thread is not None:
+                self._server.pull_trigger()  # the loop stops now, not after LOOP_WAIT
         if self._thread is not None:
-            self._server.pull_trigger()
             # Bounded: a stop must not wait on a client; the loop's thread is a daemon, and the
             # process may end without it.
             self._thread.join(timeout=CLOSE_WAIT)
